@@ -1,0 +1,1 @@
+"""The Cocode engine: ingest, suggestions, counting, agreement, exports, and the CLI."""
