@@ -52,6 +52,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    # Take transaction control away from pysqlite (see _sqlite_begin_writes).
+    dbapi_conn.isolation_level = None
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
+def _sqlite_begin_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    """Open the SQLite transaction with BEGIN IMMEDIATE just before the first write.
+
+    Why: pysqlite's own deferred BEGIN is not issued before SAVEPOINT, so a RELEASE could
+    commit half a session; and a deferred transaction that read and then writes after another
+    workbench committed fails at once with "database is locked". Reads before the first write
+    run on their own (as before; the version column catches what changed meanwhile); from the
+    first write on, the session holds the write lock, waiting up to the busy timeout for it.
+    """
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction and statement.lstrip()[:9].upper().startswith(_WRITES):
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -61,8 +80,7 @@ def make_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; make every transaction take
-        # the write lock up front only when we write (BEGIN IMMEDIATE is issued by writers).
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_writes)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -121,6 +139,16 @@ def upgrade_schema(engine: Engine) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         backup_sqlite(path, path.with_name(f"{path.name}.before-{head}-{stamp}.bak"))
     with engine.begin() as conn:
+        # Several workbenches may open a new or old database at once: serialise the upgrade
+        # (SQLite: the write lock; PostgreSQL: an advisory lock) and re-check inside it.
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7261736)")
+        from alembic.runtime.migration import MigrationContext
+
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -51,6 +51,7 @@ class Project(Base):
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     top3_pattern: Mapped[str] = mapped_column(String(200), default="top three")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_backup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # rev 0002
 
 
 class Case(Base):
@@ -193,7 +194,10 @@ class AuditEvent(Base):
     """Append-only log of every change to a coding, code or document (written by models.audit)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_event_actor_at", "actor", "at"),  # rev 0002: `cocode audit --coder`
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100), default="system")
