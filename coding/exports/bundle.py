@@ -1,0 +1,171 @@
+"""Writing the paper's tables: one table to one file, or every table of the project into a folder / a zip.
+
+The format follows the file suffix (.md .tex .docx .csv .xlsx), the same way codebooks do, so the
+CLI, the UI and scripts all call the same two functions.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Coder, Coding
+
+from ..errors import CocodeError
+from .render_docx import frame_docx, themes_docx
+from .render_md import frame_md, themes_md
+from .render_sheet import themes_csv, themes_xlsx, write_csv, write_xlsx
+from .render_tex import frame_tex, themes_tex
+from .themes import ThemeTable, theme_tables
+
+FORMATS = ("md", "tex", "docx", "csv", "xlsx")
+
+
+def format_of(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The explicit format, else the file's suffix; anything else is a readable error."""
+    chosen = (fmt or Path(path).suffix.lstrip(".")).lower()
+    chosen = {"markdown": "md", "latex": "tex", "word": "docx", "excel": "xlsx"}.get(chosen, chosen)
+    if chosen not in FORMATS:
+        raise CocodeError(f"unknown table format {chosen or '(none)'!r}; use one of {', '.join(FORMATS)}")
+    return chosen
+
+
+def write_themes(tables: list[ThemeTable], path: str | os.PathLike, fmt: str | None = None,
+                 title: str = "Theme tables") -> Path:
+    """Write already-built theme tables to one file."""
+    path = Path(path)
+    kind = format_of(path, fmt)
+    if kind == "md":
+        path.write_text(themes_md(tables, title), encoding="utf-8")
+    elif kind == "tex":
+        path.write_text(themes_tex(tables, title), encoding="utf-8")
+    elif kind == "docx":
+        themes_docx(tables, path, title)
+    elif kind == "csv":
+        themes_csv(tables, path)
+    else:
+        themes_xlsx(tables, path)
+    return path
+
+
+def export_themes(s: Session, path: str | os.PathLike, fmt: str | None = None, *,
+                  coder: str | None = None, consensus: bool = False) -> Path:
+    """The project's theme tables in one file (format from `fmt` or the suffix)."""
+    format_of(path, fmt)
+    return write_themes(theme_tables(s, coder=coder, consensus=consensus), path, fmt)
+
+
+def export_table(df: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None, title: str = "Table") -> Path:
+    """Any table (frequencies, top three, ...) in one file."""
+    path = Path(path)
+    kind = format_of(path, fmt)
+    if kind == "md":
+        path.write_text(frame_md(df, title), encoding="utf-8")
+    elif kind == "tex":
+        path.write_text(frame_tex(df, title), encoding="utf-8")
+    elif kind == "docx":
+        frame_docx(df, path, title)
+    elif kind == "csv":
+        write_csv(df, path)
+    else:
+        write_xlsx({title: df}, path)
+    return path
+
+
+# --- the analysis tables, computed by coding.counting and coding.agreement -----------------------------
+
+def human_coders(s: Session) -> list[str]:
+    """Coders with confirmed codings who are people (not the machine, not the consensus)."""
+    q = (
+        select(Coder.name).join(Coding, Coding.coder_id == Coder.id)
+        .where(Coding.status == "confirmed", Coder.role.in_(("coder", "supervisor")))
+        .distinct().order_by(Coder.name)
+    )
+    return list(s.scalars(q))
+
+
+def agreement_frame(report: dict) -> pd.DataFrame:
+    """coding.agreement's report as one row per code: κ per coder pair, α, AC1, verdict."""
+    rows = []
+    for entry in report.get("per_code", []):
+        row: dict[str, object] = {"code": entry.get("code")}
+        kappa = entry.get("cohen_kappa") or {}
+        if isinstance(kappa, dict):
+            for pair, value in kappa.items():
+                label = " – ".join(pair) if isinstance(pair, (tuple, list)) else str(pair)
+                row[f"κ {label}"] = value
+        else:
+            row["κ"] = kappa
+        row["α"] = entry.get("krippendorff_alpha")
+        row["AC1"] = entry.get("gwet_ac1")
+        row["verdict"] = entry.get("verdict")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def analysis_tables(s: Session, coder: str | None = None, consensus: bool = False,
+                    attribute: str = "side") -> dict[str, pd.DataFrame]:
+    """Frequencies, top three, the split by `attribute`, the co-occurrence matrix and (with two or more
+    human coders) the agreement report, keyed by file stem."""
+    from .. import counting
+
+    out: dict[str, pd.DataFrame] = {}
+    freq = counting.frequencies(s, coder=coder, consensus=consensus)
+    out["frequencies"] = freq.drop(columns=[c for c in ("code_id", "parent_id") if c in freq.columns])
+    top3 = counting.top_three(s, coder=coder, consensus=consensus)
+    out["top_three"] = top3.drop(columns=[c for c in ("code_id",) if c in top3.columns])
+    split = counting.attribute_split(s, attribute, coder=coder, consensus=consensus)
+    out[f"split_by_{attribute}"] = split.drop(columns=[c for c in ("code_id",) if c in split.columns])
+    co = counting.cooccurrence(s, coder=coder, consensus=consensus)
+    matrix = counting.cooccurrence_matrix(co, "respondents")
+    out["cooccurrence"] = matrix.reset_index().rename(columns={matrix.index.name or "index": "code"})
+    people = human_coders(s)
+    if len(people) >= 2:
+        from .. import agreement
+
+        out["agreement"] = agreement_frame(agreement.agreement(s, people))
+    return out
+
+
+_TITLES = {
+    "frequencies": "Code frequencies", "top_three": "Top three factors", "cooccurrence": "Co-occurrence (respondents)",
+    "agreement": "Inter-coder agreement",
+}
+
+
+def export_tables(s: Session, outdir: str | os.PathLike, *, coder: str | None = None, consensus: bool = False,
+                  formats: tuple[str, ...] = FORMATS, progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Every table of the project into `outdir`: themes.<fmt> and <table>.<fmt> for each format."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for f in formats:
+        format_of(f"x.{f}")
+    written: list[Path] = []
+    tables = theme_tables(s, coder=coder, consensus=consensus)
+    for f in formats:
+        written.append(write_themes(tables, outdir / f"themes.{f}", f))
+    for stem, df in analysis_tables(s, coder=coder, consensus=consensus).items():
+        if progress:
+            progress(stem)
+        title = _TITLES.get(stem, stem.replace("_", " ").capitalize())
+        for f in formats:
+            written.append(export_table(df, outdir / f"{stem}.{f}", f, title))
+    return written
+
+
+def bundle_zip(s: Session, *, coder: str | None = None, consensus: bool = False) -> bytes:
+    """All tables as one zip (for the UI's download button); nothing is left on disk."""
+    with tempfile.TemporaryDirectory(prefix="cocode-tables-") as tmp:
+        paths = export_tables(s, tmp, coder=coder, consensus=consensus)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for p in paths:
+                zf.write(p, arcname=f"tables/{p.name}")
+        return buf.getvalue()
