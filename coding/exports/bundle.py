@@ -95,11 +95,11 @@ def agreement_frame(report: dict) -> pd.DataFrame:
     """coding.agreement's report as one row per code: κ per coder pair, α, AC1, verdict."""
     rows = []
     for entry in report.get("per_code", []):
-        row: dict[str, object] = {"code": entry.get("code")}
+        row: dict[str, object] = {"code": entry.get("code"), "% agreement": entry.get("percent_agreement")}
         kappa = entry.get("cohen_kappa") or {}
         if isinstance(kappa, dict):
             for pair, value in kappa.items():
-                label = " – ".join(pair) if isinstance(pair, (tuple, list)) else str(pair)
+                label = " – ".join(pair) if isinstance(pair, (tuple, list)) else str(pair).replace("|", " – ")
                 row[f"κ {label}"] = value
         else:
             row["κ"] = kappa
@@ -118,14 +118,19 @@ def analysis_tables(s: Session, coder: str | None = None, consensus: bool = Fals
 
     out: dict[str, pd.DataFrame] = {}
     freq = counting.frequencies(s, coder=coder, consensus=consensus)
-    out["frequencies"] = freq.drop(columns=[c for c in ("code_id", "parent_id") if c in freq.columns])
+    out["frequencies"] = freq.drop(columns=[c for c in ("code_id", "parent_id", "path") if c in freq.columns])
     top3 = counting.top_three(s, coder=coder, consensus=consensus)
-    out["top_three"] = top3.drop(columns=[c for c in ("code_id",) if c in top3.columns])
+    top3 = top3.drop(columns=[c for c in ("code_id",) if c in top3.columns])
+    if "dominant" in top3.columns:
+        top3["dominant"] = top3["dominant"].map({True: "yes", False: "no"})
+    out["top_three"] = top3
     split = counting.attribute_split(s, attribute, coder=coder, consensus=consensus)
     out[f"split_by_{attribute}"] = split.drop(columns=[c for c in ("code_id",) if c in split.columns])
     co = counting.cooccurrence(s, coder=coder, consensus=consensus)
     matrix = counting.cooccurrence_matrix(co, "respondents")
-    out["cooccurrence"] = matrix.reset_index().rename(columns={matrix.index.name or "index": "code"})
+    matrix = matrix.reset_index().rename(columns={matrix.index.name or "index": "code"})
+    matrix.columns.name = None
+    out["cooccurrence"] = matrix
     people = human_coders(s)
     if len(people) >= 2:
         from .. import agreement

@@ -1,8 +1,8 @@
-"""Whose confirmed codings a table shows: one coder's, the adjudicated consensus, or every human coder's.
+"""Whose codings a table shows: one coder's, the settled consensus view, or every human coder's.
 
-The set of (segment, code) pairs follows `coding.counting.confirmed_codings` when that module is
-present, so tables and counts always agree; the exports only add what the paper needs on top
-(the coder's label, the star, the confidence).
+The set of (segment, code) pairs is exactly `coding.counting.confirmed_codings` (one rule for
+tables and counts, documented there); the exports only add what a paper table needs on top:
+the label a coder wrote, the star on an illustrative quote, the confidence.
 """
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 
 from models import Coder, Coding
 
-from ..coders import CONSENSUS, MODEL
-from ..errors import CocodeError
+from ..counting import HUMAN_ROLES, confirmed_codings
 
 
 @dataclass(frozen=True)
 class Pick:
-    """One (segment, code) pair that counts, with the details the first coder (by name) gave it."""
+    """One (segment, code) pair that counts, with the details its coders gave it."""
 
     segment_id: int
     code_id: int
@@ -29,41 +28,35 @@ class Pick:
     score: float | None
 
 
-def _pairs_from_counting(s: Session, coder: str | None, consensus: bool) -> set[tuple[int, int]] | None:
-    try:
-        from ..counting import confirmed_codings
-    except ImportError:
-        return None
-    df = confirmed_codings(s, coder=coder, consensus=consensus)
-    return {(int(a), int(b)) for a, b in zip(df["segment_id"], df["code_id"])}
-
-
 def selected_codings(s: Session, coder: str | None = None, consensus: bool = False) -> list[Pick]:
-    """Confirmed codings of `coder`, of the consensus coder (`consensus=True`), or of all human coders.
+    """The pairs counting.confirmed_codings selects, decorated from the coders' rows.
 
-    Several coders on the same (segment, code) give one Pick: starred if anyone starred it, the
-    highest confidence, and the label of the first coder (by name) who wrote one.
+    Several coders on the same pair give one Pick: starred if anyone starred it, the highest
+    confidence and score, and the label of the first coder (by name) who wrote one; with
+    `consensus`, the adjudicator's label and star come first.
     """
-    if coder and consensus:
-        raise CocodeError("choose either one coder or the consensus, not both")
+    pairs = confirmed_codings(s, coder=coder, consensus=consensus)
+    wanted = {(int(a), int(b)) for a, b in zip(pairs["segment_id"], pairs["code_id"])}
+    if not wanted:
+        return []
     q = (
-        select(Coding.segment_id, Coding.code_id, Coder.name, Coding.label, Coding.starred,
+        select(Coding.segment_id, Coding.code_id, Coder.role, Coding.label, Coding.starred,
                Coding.confidence, Coding.score)
         .join(Coder, Coder.id == Coding.coder_id)
-        .where(Coding.status == "confirmed")
-        .order_by(Coding.segment_id, Coding.code_id, Coder.name)
+        .where(Coding.status.in_(("confirmed", "suggested")))
+        .order_by(Coding.segment_id, Coding.code_id, (Coder.role != "consensus"), Coder.name)
     )
-    if coder:
-        if s.scalar(select(Coder.id).where(Coder.name == coder)) is None:
-            raise CocodeError(f"no coder named {coder!r}")
+    if coder is not None:
         q = q.where(Coder.name == coder)
-    elif consensus:
-        q = q.where(Coder.name == CONSENSUS)
     else:
-        q = q.where(Coder.role != "model", Coder.name != MODEL)
-    merged: dict[tuple[int, int], dict] = {}
-    for seg_id, code_id, _name, label, starred, confidence, score in s.execute(q):
-        m = merged.setdefault((seg_id, code_id), {"label": None, "starred": False, "confidence": None, "score": None})
+        q = q.where(Coder.role.in_(HUMAN_ROLES + ("consensus",)), Coding.status == "confirmed")
+    merged: dict[tuple[int, int], dict] = {
+        k: {"label": None, "starred": False, "confidence": None, "score": None} for k in wanted
+    }
+    for seg_id, code_id, _role, label, starred, confidence, score in s.execute(q):
+        m = merged.get((seg_id, code_id))
+        if m is None:
+            continue
         if label and not m["label"]:
             m["label"] = label
         m["starred"] = m["starred"] or bool(starred)
@@ -71,9 +64,5 @@ def selected_codings(s: Session, coder: str | None = None, consensus: bool = Fal
             m["confidence"] = confidence
         if score is not None and (m["score"] is None or score > m["score"]):
             m["score"] = score
-    allowed = _pairs_from_counting(s, coder, consensus)
-    return [
-        Pick(seg, code, m["label"], m["starred"], m["confidence"], m["score"])
-        for (seg, code), m in merged.items()
-        if allowed is None or (seg, code) in allowed
-    ]
+    return [Pick(seg, code, m["label"], m["starred"], m["confidence"], m["score"])
+            for (seg, code), m in sorted(merged.items())]
