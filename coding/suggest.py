@@ -1,0 +1,601 @@
+"""Code suggestions: rank the codebook's codes for each segment, and learn from every decision.
+
+How a code is scored for a segment (all vectors are sentence embeddings, centred on the
+corpus mean so that what every segment shares, e.g. "outsourcing", does not count):
+
+* prior: similarity to the code's "name: description" and to its best example phrase;
+  for a child code the parent's similarity contributes too (a category under a theme),
+  plus a small weight for lemmas shared with the code's words (idf-weighted);
+* learned: the mean similarity to the k nearest segments a human confirmed for the code
+  and, once it has LR_MIN confirmations, a logistic-regression vote trained on confirmed
+  (positive) against other confirmed and rejected (negative) segments. The weight moves
+  from prior to learned as n/(n + PRIOR_STRENGTH) with n confirmations;
+* rejections: a segment closer to one where a human rejected the code than to the
+  code's confirmed segments is pushed down;
+* rules: a codebook keyword found in the segment adds RULE_BONUS (source "rule").
+
+Scores become confidences through coding.calibration. Everything after the embedding
+lookup is vectorised numpy, so re-ranking after one confirmation re-encodes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Case, Code, Coder, Coding, Document, Segment
+
+from .calibration import Calibrator, fit_calibrator
+from .codebook_store import code_paths, display_path
+from .coders import MODEL, get_coder
+from .embeddings import embed_texts, model_id
+from .errors import CocodeError
+from .rules import KeywordRules, content_lemmas, shared_words
+
+Progress = Callable[[int, int, str], None]
+
+KNN = 3                # neighbours averaged for the learned similarity
+PRIOR_STRENGTH = 4.0   # confirmations at which learned and prior evidence weigh the same
+LR_MIN = 8             # confirmations (and as many negatives) before a classifier is trained
+LR_WEIGHT = 0.3        # how far the classifier's vote (p - 0.5) moves the learned score
+PARENT_WEIGHT = 0.3    # share of a child code's prior that comes from its parent
+LEX_WEIGHT = 0.2       # shared-lemma evidence
+REJECT_WEIGHT = 0.5    # push-down for segments closer to a rejection than to a confirmation
+RULE_BONUS = 0.1       # a codebook keyword in the segment
+MIN_CONFIDENCE = 0.1   # below this, a code is not suggested at all ("no code applies")
+CHUNK = 4096           # segment rows per similarity block (bounds memory on large corpora)
+TOLERANCE = 0.01       # stored suggestions are rewritten only when they move at least this much
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class CodeSet:
+    """The codable codes and everything the scorer needs about them."""
+
+    ids: list[int]
+    paths: dict[int, tuple[str, ...]]
+    parent: dict[int, int | None]
+    ancestors: dict[int, set[int]]
+    desc_texts: list[str]
+    examples: list[tuple[int, str]]          # (column, example text)
+    parent_col: list[int | None]             # column of the parent, if the parent is codable-or-not but known
+    parent_texts: dict[int, str]             # parent code id -> its text (parents may be non-codable)
+    lemmas: list[frozenset[str]]
+    keywords: dict[int, list[str]]
+
+
+def _code_text(code: Code) -> str:
+    text = code.name.strip()
+    if code.description and code.description.strip():
+        text += ": " + " ".join(code.description.split())
+    return text
+
+
+def load_codes(s: Session) -> CodeSet:
+    rows = list(s.scalars(select(Code).order_by(Code.position, Code.id)))
+    if not rows:
+        raise CocodeError("the codebook is empty: import one first (cocode codebook import FILE, or a shipped codebook)")
+    paths = code_paths(s)
+    by_id = {r.id: r for r in rows}
+    codable = [r for r in rows if r.codable]
+    if not codable:
+        raise CocodeError("the codebook has no codable codes: mark at least one code as codable")
+    parent = {r.id: r.parent_id for r in rows}
+    ancestors: dict[int, set[int]] = {}
+    for r in rows:
+        chain, p = set(), r.parent_id
+        while p is not None:
+            chain.add(p)
+            p = parent[p]
+        ancestors[r.id] = chain
+    ids = [r.id for r in codable]
+    col = {cid: i for i, cid in enumerate(ids)}
+    examples = [(col[r.id], " ".join(e.split())) for r in codable for e in (r.examples or []) if e and e.strip()]
+    parent_texts = {r.parent_id: _code_text(by_id[r.parent_id]) for r in codable if r.parent_id is not None}
+    lemma_src = [
+        " ".join([_code_text(r), r.inclusion or "", *(r.keywords or [])]
+                 + ([by_id[r.parent_id].name] if r.parent_id else []))
+        for r in codable
+    ]
+    return CodeSet(
+        ids=ids, paths=paths, parent=parent, ancestors=ancestors,
+        desc_texts=[_code_text(r) for r in codable], examples=examples,
+        parent_col=[col.get(r.parent_id) if r.parent_id is not None else None for r in codable],
+        parent_texts=parent_texts, lemmas=content_lemmas(lemma_src),
+        keywords={r.id: list(r.keywords or []) for r in codable},
+    )
+
+
+@dataclass
+class SegRow:
+    id: int
+    text: str
+    document: str
+    respondent: str | None
+    start: int
+    end: int
+    position: int
+
+
+def load_segments(s: Session, include_interviewer: bool = False) -> list[SegRow]:
+    """Every codable segment of the project: not empty, not the interviewer's (unless asked)."""
+    q = (
+        select(Segment.id, Segment.text, Document.name, Case.code, Segment.start_offset, Segment.end_offset,
+               Segment.position, Segment.is_interviewer)
+        .join(Document, Document.id == Segment.document_id)
+        .outerjoin(Case, Case.id == Segment.case_id)
+        .order_by(Document.name, Segment.position)
+    )
+    out = []
+    for sid, text, doc, resp, start, end, pos, interviewer in s.execute(q):
+        if interviewer and not include_interviewer:
+            continue
+        if not text or not text.strip():
+            continue
+        out.append(SegRow(sid, text.strip(), doc, resp, start, end, pos))
+    return out
+
+
+@dataclass
+class Evidence:
+    """Human decisions: confirmed and rejected segments per code (any human coder)."""
+
+    positive: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    negative: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    decided: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # segment -> codes
+
+    def signature(self) -> str:
+        h = hashlib.sha1()
+        for d in (self.positive, self.negative):
+            for k in sorted(d):
+                h.update(f"{k}:{sorted(d[k])};".encode())
+        return h.hexdigest()
+
+
+def load_evidence(s: Session, codes: CodeSet) -> Evidence:
+    ev = Evidence()
+    q = (
+        select(Coding.segment_id, Coding.code_id, Coding.status)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coder.role != "model", Coding.status.in_(("confirmed", "rejected")))
+    )
+    for seg, code, status in s.execute(q):
+        ev.decided[seg].add(code)
+        if status == "confirmed":
+            ev.positive[code].add(seg)
+            for anc in codes.ancestors.get(code, ()):  # a category confirmed is its theme confirmed
+                ev.positive[anc].add(seg)
+        else:
+            ev.negative[code].add(seg)
+    return ev
+
+
+def calibration_pairs(s: Session) -> tuple[np.ndarray, np.ndarray]:
+    """(score when shown, accepted?) for every model suggestion a human has since decided."""
+    model = s.scalar(select(Coder.id).where(Coder.name == MODEL))
+    if model is None:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    shown = {(a, b): sc for a, b, sc in s.execute(
+        select(Coding.segment_id, Coding.code_id, Coding.score).where(Coding.coder_id == model, Coding.score.is_not(None)))}
+    if not shown:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    decisions: dict[tuple[int, int], bool] = {}
+    q = (
+        select(Coding.segment_id, Coding.code_id, Coding.status)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coder.role != "model", Coding.status.in_(("confirmed", "rejected")))
+    )
+    for seg, code, status in s.execute(q):
+        if (seg, code) in shown:
+            decisions[(seg, code)] = decisions.get((seg, code), False) or status == "confirmed"
+    keys = list(decisions)
+    return np.array([shown[k] for k in keys], dtype=np.float64), np.array([decisions[k] for k in keys], dtype=bool)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _centre(v: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    v = v - mu
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (v / n).astype(np.float32, copy=False)
+
+
+_LR_CACHE: dict[str, Any] = {}
+
+
+def _classifier(key: str, Xp: np.ndarray, Xn: np.ndarray):  # type: ignore[no-untyped-def]
+    """A logistic regression for one code, refitted only when its training set changed."""
+    if key in _LR_CACHE:
+        return _LR_CACHE[key]
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.vstack([Xp, Xn])
+    y = np.r_[np.ones(len(Xp)), np.zeros(len(Xn))]
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200)
+    clf.fit(X, y)
+    if len(_LR_CACHE) > 2000:
+        _LR_CACHE.clear()
+    _LR_CACHE[key] = clf
+    return clf
+
+
+@dataclass
+class Scored:
+    scores: np.ndarray                # n x m
+    near_seg: np.ndarray              # n x m: index into `confirmed_ids` of the nearest confirmed segment (-1 none)
+    near_example: np.ndarray          # n x m: index into codes.examples of the best example (-1 none)
+    rule_hits: list[dict[int, list[str]]]
+    lemmas: list[frozenset[str]]
+
+
+def score_segments(
+    target_vecs: np.ndarray,
+    target_texts: list[str],
+    corpus_mean: np.ndarray,
+    codes: CodeSet,
+    code_vecs: np.ndarray,
+    example_vecs: np.ndarray,
+    parent_vecs: dict[int, np.ndarray],
+    evidence: Evidence,
+    seg_vec: Callable[[int], np.ndarray],
+    rules: KeywordRules | None,
+    signature: str = "",
+) -> Scored:
+    """Blend prior, neighbour, classifier, rejection and rule evidence into an n x m score matrix."""
+    n, m = len(target_vecs), len(codes.ids)
+    X = _centre(target_vecs, corpus_mean)
+    code_mu = code_vecs.mean(0) if m >= 3 else corpus_mean
+    D = _centre(code_vecs, code_mu)
+    E = _centre(example_vecs, corpus_mean) if len(example_vecs) else np.zeros((0, X.shape[1]), np.float32)
+    P = {pid: _centre(v[None, :], code_mu)[0] for pid, v in parent_vecs.items()}
+
+    # prior: description, best example, parent
+    own = X @ D.T
+    near_example = np.full((n, m), -1, dtype=np.int64)
+    if len(E):
+        ex_sim = X @ E.T
+        ex_cols = np.array([c for c, _ in codes.examples])
+        for c in np.unique(ex_cols):
+            idx = np.flatnonzero(ex_cols == c)
+            block = ex_sim[:, idx]
+            arg = block.argmax(1)
+            own[:, c] = 0.5 * own[:, c] + 0.5 * block[np.arange(n), arg]
+            near_example[:, c] = idx[arg]
+    prior = own.copy()
+    for c, cid in enumerate(codes.ids):
+        pid = codes.parent[cid]
+        if pid is None:
+            continue
+        pc = codes.parent_col[c]
+        parent_sim = own[:, pc] if pc is not None else X @ P[pid]
+        prior[:, c] = (1 - PARENT_WEIGHT) * own[:, c] + PARENT_WEIGHT * parent_sim
+
+    # shared lemmas, idf-weighted over the codebook
+    lemmas = content_lemmas(target_texts)
+    df: dict[str, int] = defaultdict(int)
+    for lem in codes.lemmas:
+        for w in lem:
+            df[w] += 1
+    vocab = {w: i for i, w in enumerate(df)}
+    if vocab:
+        idf = np.array([math.log(1 + m / df[w]) for w in vocab], dtype=np.float32)
+        C = np.zeros((m, len(vocab)), dtype=np.float32)
+        for c, lem in enumerate(codes.lemmas):
+            C[c, [vocab[w] for w in lem]] = 1.0
+        C *= idf
+        norm = 1.0 + C.sum(1)
+        S = np.zeros((n, len(vocab)), dtype=np.float32)
+        for i, lem in enumerate(lemmas):
+            hit = [vocab[w] for w in lem if w in vocab]
+            if hit:
+                S[i, hit] = 1.0
+        prior += LEX_WEIGHT * (S @ C.T) / norm
+
+    scores = prior
+    near_seg = np.full((n, m), -1, dtype=np.int64)
+    # learned evidence, per code that has any
+    for c, cid in enumerate(codes.ids):
+        pos = sorted(evidence.positive.get(cid, ()))
+        neg = sorted(evidence.negative.get(cid, ()))
+        if not pos and not neg:
+            continue
+        knn = None
+        if pos:
+            Cp = _centre(np.vstack([seg_vec(i) for i in pos]), corpus_mean)
+            sims = X @ Cp.T
+            k = min(KNN, len(pos))
+            top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < len(pos) else sims
+            knn = top.mean(1)
+            near_seg[:, c] = np.asarray(pos)[sims.argmax(1)]
+            learned = knn
+            if len(pos) >= LR_MIN:
+                lineage = codes.ancestors.get(cid, set()) | {d for d, a in codes.ancestors.items() if cid in a}
+                others = set(neg)
+                for other, segs in evidence.positive.items():
+                    if other != cid and other not in lineage:
+                        others.update(segs)
+                others -= set(pos)
+                if len(others) >= LR_MIN:
+                    others_l = sorted(others)
+                    Cn = _centre(np.vstack([seg_vec(i) for i in others_l]), corpus_mean)
+                    key = hashlib.sha1(f"{signature}|{cid}|{pos}|{others_l}".encode()).hexdigest()
+                    clf = _classifier(key, Cp, Cn)
+                    p = clf.predict_proba(X)[:, 1]
+                    learned = knn + LR_WEIGHT * (p - 0.5)
+            w = len(pos) / (len(pos) + PRIOR_STRENGTH)
+            scores[:, c] = (1 - w) * prior[:, c] + w * learned
+        if neg:
+            Cn = _centre(np.vstack([seg_vec(i) for i in neg]), corpus_mean)
+            rej = (X @ Cn.T).max(1)
+            ref = knn if knn is not None else prior[:, c]
+            scores[:, c] -= REJECT_WEIGHT * np.maximum(0.0, rej - ref)
+
+    hits = rules.match(target_texts) if rules else [{} for _ in range(n)]
+    col = {cid: c for c, cid in enumerate(codes.ids)}
+    for i, h in enumerate(hits):
+        for cid in h:
+            scores[i, col[cid]] += RULE_BONUS
+    return Scored(scores=scores, near_seg=near_seg, near_example=near_example, rule_hits=hits, lemmas=lemmas)
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def _quote(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+    return "\u201c" + text + "\u201d"
+
+
+def _reason(
+    codes: CodeSet, c: int, i: int, scored: Scored, seg_text: Callable[[int], str],
+    seg_resp: Callable[[int], str | None],
+) -> str:
+    cid = codes.ids[c]
+    parts = []
+    near = int(scored.near_seg[i, c])
+    ex = int(scored.near_example[i, c])
+    if near >= 0:
+        who = seg_resp(near)
+        parts.append(f"like confirmed {_quote(seg_text(near))}" + (f" ({who})" if who else ""))
+    elif ex >= 0:
+        parts.append(f"like example {_quote(codes.examples[ex][1])}")
+    else:
+        parts.append("close to the description")
+    words = shared_words(scored.lemmas[i], codes.lemmas[c])
+    if words:
+        parts.append("shares: " + ", ".join(words))
+    kws = scored.rule_hits[i].get(cid)
+    if kws:
+        parts.append("keyword: " + ", ".join(_quote(k) for k in kws[:3]))
+    path = codes.paths[cid]
+    if len(path) > 1:
+        parts.append(f"theme: {display_path(path[:-1])}")
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- the entry point
+
+
+_RULES: dict[str, KeywordRules] = {}
+
+
+def _rules_for(codes: CodeSet) -> KeywordRules | None:
+    if not any(codes.keywords.values()):
+        return None
+    sig = hashlib.sha1(repr(sorted(codes.keywords.items())).encode()).hexdigest()
+    if sig not in _RULES:
+        if len(_RULES) > 16:
+            _RULES.clear()
+        _RULES[sig] = KeywordRules(codes.keywords)
+    return _RULES[sig]
+
+
+def suggest(
+    s: Session,
+    model: Any,
+    *,
+    document: str | None = None,
+    top_k: int = 3,
+    store: bool = True,
+    segment_ids: list[int] | None = None,
+    progress: Progress | None = None,
+    min_confidence: float = MIN_CONFIDENCE,
+    include_interviewer: bool = False,
+) -> list[dict[str, Any]]:
+    """Rank codes for each segment (of one document, some segments, or the whole project).
+
+    Returns, per segment in document order, {"segment_id", "document", "respondent", "start",
+    "end", "text", "suggestions": [{"code", "path", "score", "confidence", "reason"}]} best
+    first; an empty list means no code applies. With store=True the suggestions become the
+    codings of coder "model" (status "suggested", source "model" or "rule"); human codings
+    are never touched, and codes a human already confirmed or rejected on a segment are not
+    suggested for it again.
+    """
+    if top_k < 1:
+        raise CocodeError("--top-k must be at least 1")
+    codes = load_codes(s)
+    segs = load_segments(s, include_interviewer)
+    index = {r.id: i for i, r in enumerate(segs)}
+    if document is not None:
+        from .project import find_document
+
+        doc = find_document(s, document)
+        targets = [i for i, r in enumerate(segs) if r.document == doc.name]
+    elif segment_ids is not None:
+        wanted = set(segment_ids)
+        targets = [i for i, r in enumerate(segs) if r.id in wanted]
+    else:
+        targets = list(range(len(segs)))
+
+    if progress:
+        progress(0, len(segs), "embedding segments")
+    mid = model_id(model)
+    all_vecs = embed_texts(s, model, [r.text for r in segs], progress=progress)
+    code_vecs = embed_texts(s, model, codes.desc_texts)
+    example_vecs = embed_texts(s, model, [t for _, t in codes.examples])
+    parent_ids = sorted(codes.parent_texts)
+    parent_vecs = dict(zip(parent_ids, embed_texts(s, model, [codes.parent_texts[p] for p in parent_ids])))
+    if not targets:
+        return []
+    corpus_mean = all_vecs.mean(0) if len(all_vecs) else np.zeros(code_vecs.shape[1], np.float32)
+
+    evidence = load_evidence(s, codes)
+    # decided segments outside the codable set (e.g. interviewer turns a human coded) still need vectors
+    extra = {sid for segs_ in list(evidence.positive.values()) + list(evidence.negative.values())
+             for sid in segs_ if sid not in index}
+    extra_vecs: dict[int, np.ndarray] = {}
+    extra_text: dict[int, tuple[str, str | None]] = {}
+    if extra:
+        rows = s.execute(select(Segment.id, Segment.text, Case.code).outerjoin(Case, Case.id == Segment.case_id)
+                         .where(Segment.id.in_(sorted(extra)))).all()
+        rows = [r for r in rows if r[1] and r[1].strip()]
+        vecs = embed_texts(s, model, [r[1].strip() for r in rows])
+        for (sid, text, resp), v in zip(rows, vecs):
+            extra_vecs[sid] = v
+            extra_text[sid] = (text.strip(), resp)
+        for d in (evidence.positive, evidence.negative):
+            for k in d:
+                d[k] = {x for x in d[k] if x in index or x in extra_vecs}
+
+    def seg_vec(sid: int) -> np.ndarray:
+        return all_vecs[index[sid]] if sid in index else extra_vecs[sid]
+
+    def seg_text(sid: int) -> str:
+        return segs[index[sid]].text if sid in index else extra_text[sid][0]
+
+    def seg_resp(sid: int) -> str | None:
+        return segs[index[sid]].respondent if sid in index else extra_text[sid][1]
+
+    rules = _rules_for(codes)
+    calibrate: Calibrator = fit_calibrator(*calibration_pairs(s))
+    signature = f"{mid}|{len(segs)}|{float(corpus_mean.sum()):.6f}"
+
+    results: list[dict[str, Any]] = []
+    desired: dict[tuple[int, int], tuple[float, float, str, str]] = {}
+    for start in range(0, len(targets), CHUNK):
+        block = targets[start : start + CHUNK]
+        if progress:
+            progress(start, len(targets), "ranking")
+        scored = score_segments(
+            all_vecs[block], [segs[i].text for i in block], corpus_mean, codes, code_vecs, example_vecs,
+            parent_vecs, evidence, seg_vec, rules, signature,
+        )
+        conf = calibrate(scored.scores).reshape(scored.scores.shape)
+        order = np.argsort(-scored.scores, axis=1, kind="stable")
+        for bi, i in enumerate(block):
+            row = segs[i]
+            decided = evidence.decided.get(row.id, set())
+            chosen: list[int] = []
+            chosen_ids: set[int] = set()
+            for c in order[bi]:
+                if len(chosen) >= top_k or conf[bi, c] < min_confidence:
+                    break
+                cid = codes.ids[c]
+                if cid in decided:
+                    continue
+                lineage = codes.ancestors[cid]
+                if lineage & chosen_ids or any(cid in codes.ancestors[o] for o in chosen_ids):
+                    continue
+                chosen.append(int(c))
+                chosen_ids.add(cid)
+            suggestions = []
+            for c in chosen:
+                cid = codes.ids[c]
+                reason = _reason(codes, c, bi, scored, seg_text, seg_resp)
+                source = "rule" if cid in scored.rule_hits[bi] else "model"
+                score = round(float(scored.scores[bi, c]), 4)
+                confidence = round(float(conf[bi, c]), 4)
+                suggestions.append({
+                    "code": codes.paths[cid][-1], "path": display_path(codes.paths[cid]), "score": score,
+                    "confidence": confidence, "reason": reason, "code_id": cid, "source": source,
+                })
+                desired[(row.id, cid)] = (score, confidence, reason, source)
+            results.append({
+                "segment_id": row.id, "document": row.document, "respondent": row.respondent,
+                "start": row.start, "end": row.end, "text": row.text, "suggestions": suggestions,
+            })
+    if progress:
+        progress(len(targets), len(targets), "ranked")
+    if store:
+        _store(s, {segs[i].id for i in targets}, desired, evidence)
+    return results
+
+
+def _store(s: Session, target_ids: set[int], desired: dict[tuple[int, int], tuple[float, float, str, str]],
+           evidence: Evidence) -> None:
+    """Make the model's stored suggestions for these segments match `desired`, touching only what moved.
+
+    Only rows of coder "model" with status "suggested" are deleted or changed; a model row on a
+    code a human has decided stays as the record of what the machine said when it was shown.
+    """
+    model = get_coder(s, MODEL)
+    existing: dict[tuple[int, int], tuple[int, str, float | None, float | None, str | None, str]] = {}
+    q = select(Coding.id, Coding.segment_id, Coding.code_id, Coding.status, Coding.score, Coding.confidence,
+               Coding.reason, Coding.source).where(Coding.coder_id == model.id)
+    for cid_, seg, code, status, score, conf, reason, source in s.execute(q):
+        if seg in target_ids:
+            existing[(seg, code)] = (cid_, status, score, conf, reason, source)
+    to_delete: list[int] = []
+    to_update: dict[int, tuple[float, float, str, str]] = {}
+    for key, (row_id, status, score, conf, reason, source) in existing.items():
+        if key[1] in evidence.decided.get(key[0], ()) or status != "suggested":
+            continue
+        want = desired.get(key)
+        if want is None:
+            to_delete.append(row_id)
+        elif (score is None or abs(score - want[0]) >= TOLERANCE or conf is None or abs(conf - want[1]) >= 2 * TOLERANCE
+              or source != want[3] or reason != want[2]):
+            to_update[row_id] = want
+    new = [Coding(segment_id=seg, code_id=code, coder_id=model.id, status="suggested", source=w[3], score=w[0],
+                  confidence=w[1], reason=w[2])
+           for (seg, code), w in desired.items() if (seg, code) not in existing]
+    ids = to_delete + list(to_update)
+    for i in range(0, len(ids), 900):
+        for row in s.scalars(select(Coding).where(Coding.id.in_(ids[i : i + 900]))):
+            if row.id in to_update:
+                row.score, row.confidence, row.reason, row.source = to_update[row.id]
+            else:
+                s.delete(row)
+    s.add_all(new)
+    s.flush()
+
+
+def suggestions_for(s: Session, segment_id: int) -> list[dict[str, Any]]:
+    """The stored suggestions of one segment for the UI, best first, without those a human already decided."""
+    model = s.scalar(select(Coder.id).where(Coder.name == MODEL))
+    if model is None:
+        return []
+    decided = set(s.scalars(
+        select(Coding.code_id).join(Coder, Coder.id == Coding.coder_id)
+        .where(Coding.segment_id == segment_id, Coder.role != "model", Coding.status.in_(("confirmed", "rejected")))
+    ))
+    paths = code_paths(s)
+    rows = s.execute(
+        select(Coding).where(Coding.segment_id == segment_id, Coding.coder_id == model, Coding.status == "suggested")
+    ).scalars()
+    out = [
+        {"coding_id": r.id, "code_id": r.code_id, "code": paths[r.code_id][-1], "path": display_path(paths[r.code_id]),
+         "score": r.score, "confidence": r.confidence, "reason": r.reason, "source": r.source, "version": r.version}
+        for r in rows if r.code_id not in decided
+    ]
+    out.sort(key=lambda d: -(d["score"] if d["score"] is not None else -1e9))
+    return out
+
+
+def iter_codes(results: Iterable[dict[str, Any]]) -> Iterable[tuple[int, str]]:
+    """(segment id, path) of every suggestion in a result list: handy for tests and exports."""
+    for r in results:
+        for sug in r["suggestions"]:
+            yield r["segment_id"], sug["path"]
