@@ -51,7 +51,7 @@ def set_coding(
     coder: str,
     *,
     status: str = "confirmed",
-    source: str = "human",
+    source: str | None = None,
     score: float | None = None,
     confidence: float | None = None,
     reason: str | None = None,
@@ -59,7 +59,10 @@ def set_coding(
     starred: bool | None = None,
     expected_version: int | None = None,
 ) -> Coding:
-    """Create or change one coder's decision. `expected_version` (from what the coder saw) guards lost updates."""
+    """Create or change one coder's decision. `expected_version` (from what the coder saw) guards lost updates.
+
+    `source` None keeps a row's origin (editing a label does not make a model's coding 'human'); new rows default to human.
+    """
     if status not in ("suggested", "confirmed", "rejected"):
         raise CocodeError(f"unknown status {status!r}")
     _check(s, segment_id, code_id)
@@ -67,7 +70,8 @@ def set_coding(
     if row is None:
         if expected_version not in (None, 0):
             raise ConflictError(f"the coding of segment {segment_id} was removed by someone else; reload")
-        row = Coding(segment_id=segment_id, code_id=code_id, coder=get_coder(s, coder), status=status, source=source)
+        row = Coding(segment_id=segment_id, code_id=code_id, coder=get_coder(s, coder), status=status,
+                     source=source or "human")
         s.add(row)
     elif expected_version is not None and row.version != expected_version:
         raise ConflictError(
@@ -75,7 +79,8 @@ def set_coding(
             f"{expected_version}); reload and decide again"
         )
     row.status = status
-    row.source = source
+    if source is not None:
+        row.source = source
     if score is not None:
         row.score = score
     if confidence is not None:
