@@ -10,7 +10,8 @@ same every time it is rebuilt from the same coding, so an author can trust a dif
    when no sentence mentions any, the first sentence. Long sentences are cut at a word boundary.
 
 Items are de-duplicated case- and punctuation-insensitively and listed in reading order
-(document name, then position in the document).
+(document name, then position in the document). Segments coded to the theme itself but to none
+of its categories get an extra last row, "Not yet categorised", so no coded insight is dropped.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .selection import selected_codings
 
 ITEM_MAX_CHARS = 160
 QUOTE_LIMIT = 3
+UNCATEGORISED = "Not yet categorised"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
@@ -202,7 +204,18 @@ def theme_tables(
                     row.items.append(item)
                 theme_picks.append((p, kid.name))
             rows.append(row)
-        theme_picks += [(p, theme.name) for p in by_code.get(theme.id, [])]
+        direct = sorted(by_code.get(theme.id, []), key=reading_order)
+        if direct:  # coded to the theme but to none of its categories yet: shown, not dropped
+            row = ThemeRow(UNCATEGORISED)
+            seen = set()
+            for p in direct:
+                item = shorten(p.label) if p.label else key_sentence(seg_info[p.segment_id][0].text, _terms(theme, None))
+                key = _item_key(item)
+                if key and key not in seen:
+                    seen.add(key)
+                    row.items.append(item)
+            rows.append(row)
+        theme_picks += [(p, theme.name) for p in direct]
         quotes = _quotes(theme_picks, seg_info, reading_order, quote_limit)
         table = ThemeTable(theme.name, theme.id, rows, quotes)
         if include_empty or not table.empty:

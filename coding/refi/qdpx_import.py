@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -200,13 +200,14 @@ def import_qdpx(s: Session, path: str | os.PathLike, *, unit: str = "turn", max_
         raise InputError(path, f"cannot be imported: {exc}") from exc
     except SQLAlchemyError as exc:
         raise InputError(path, f"cannot be stored: {getattr(exc, 'orig', None) or exc}") from exc
+    except (RecursionError, MemoryError):
+        raise InputError(path, "is nested too deeply or too large to import") from None
 
 
 def _import(s: Session, z: SafeZip, path: Path, unit: str) -> QdpxImport:
     report = QdpxImport()
     entry = _project_entry(z)
     root = _parse(z.read(entry), entry).getroot()
-    segments_before = s.scalar(select(func.count()).select_from(Segment)) or 0
 
     # users -> coders
     user_name: dict[str, str] = {}
@@ -282,6 +283,14 @@ def _import(s: Session, z: SafeZip, path: Path, unit: str) -> QdpxImport:
             continue
         doc = _document(s, text, name, unit, clean_guid(src.get("guid")), report)
         doc_by_guid[clean_guid(src.get("guid"))] = doc
+        known = set(s.scalars(select(Segment.id).where(Segment.document_id == doc.id)))
+
+        def segment(start: int, end: int) -> Segment:
+            seg = segment_for_offsets(s, doc, start, end)
+            if seg.id not in known:
+                known.add(seg.id)
+                report.segments_created += 1
+            return seg
 
         def to_ours(value: str, limit: int = len(raw)) -> int:
             p = int(value)
@@ -297,7 +306,7 @@ def _import(s: Session, z: SafeZip, path: Path, unit: str) -> QdpxImport:
             if start == end:
                 report.warnings.append(f"skipped {label}: it selects no text")
                 continue
-            seg = segment_for_offsets(s, doc, start, end)
+            seg = segment(start, end)
             seg_by_selection[clean_guid(sel.get("guid"))] = seg
             for coding in sel.iterchildren(q("Coding")):
                 coder = coder_for(coding.get("creatingUser"), sel.get("creatingUser"), src.get("creatingUser"))
@@ -310,7 +319,7 @@ def _import(s: Session, z: SafeZip, path: Path, unit: str) -> QdpxImport:
             for ref in sel.iterchildren(q("NoteRef")):
                 note_targets[clean_guid(ref.get("targetGUID"))].update(segment_id=seg.id, document_id=doc.id)
         for coding in src.iterchildren(q("Coding")):  # a code on the whole source
-            seg = segment_for_offsets(s, doc, 0, len(doc.text))
+            seg = segment(0, len(doc.text))
             coder = coder_for(coding.get("creatingUser"), src.get("creatingUser"))
             set_coding(s, seg.id, code_for(coding.find(q("CodeRef")), what), coder, status="confirmed", source="import")
             report.codings += 1
@@ -380,7 +389,6 @@ def _import(s: Session, z: SafeZip, path: Path, unit: str) -> QdpxImport:
         report.memos += 1
 
     s.flush()
-    report.segments_created = (s.scalar(select(func.count()).select_from(Segment)) or 0) - segments_before
     return report
 
 
