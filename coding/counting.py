@@ -201,6 +201,10 @@ def frequencies(s: Session, coder: str | None = None, consensus: bool = False) -
 # --- split by a respondent attribute ---------------------------------------------------------
 
 
+def _group_label(v: Any) -> str:
+    return "(missing)" if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "" else str(v)
+
+
 def _respondent_groups(s: Session, attribute: str) -> pd.DataFrame:
     """Interviewed respondents (key as in coded_frame) and their value of `attribute`."""
     cases = s.execute(select(Case.id, Case.attributes)).all()
@@ -211,8 +215,7 @@ def _respondent_groups(s: Session, attribute: str) -> pd.DataFrame:
     key = func.coalesce(Segment.case_id, Document.case_id, -Document.id)
     interviewed = s.scalars(select(key).join(Document, Document.id == Segment.document_id).distinct()).all()
     groups = pd.DataFrame({"respondent": np.asarray(interviewed, dtype="int64")})
-    groups["group"] = [value.get(r) for r in groups["respondent"]]
-    groups["group"] = groups["group"].map(lambda v: "(missing)" if v is None or v == "" else str(v))
+    groups["group"] = [_group_label(value.get(int(r))) for r in groups["respondent"]]
     return groups
 
 
