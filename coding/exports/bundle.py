@@ -110,6 +110,18 @@ def agreement_frame(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_HEADERS = {
+    "top3_respondents": "Respondents (top three)", "overall_respondents": "Respondents (overall)",
+    "top3_segments": "Segments (top three)", "direct_segments": "Segments (code itself)",
+    "group_size": "Group size",
+}
+
+
+def readable_headers(df: pd.DataFrame) -> pd.DataFrame:
+    """'top3_respondents' -> 'Respondents (top three)', 'segments' -> 'Segments': headers for a paper."""
+    return df.rename(columns=lambda c: _HEADERS.get(c, c[:1].upper() + c[1:].replace("_", " ")) if isinstance(c, str) else c)
+
+
 def analysis_tables(s: Session, coder: str | None = None, consensus: bool = False,
                     attribute: str = "side") -> dict[str, pd.DataFrame]:
     """Frequencies, top three, the split by `attribute`, the co-occurrence matrix and (with two or more
@@ -128,7 +140,7 @@ def analysis_tables(s: Session, coder: str | None = None, consensus: bool = Fals
     out[f"split_by_{attribute}"] = split.drop(columns=[c for c in ("code_id",) if c in split.columns])
     co = counting.cooccurrence(s, coder=coder, consensus=consensus)
     matrix = counting.cooccurrence_matrix(co, "respondents")
-    matrix = matrix.reset_index().rename(columns={matrix.index.name or "index": "code"})
+    matrix = matrix.reset_index().rename(columns={matrix.index.name or "index": "Code"})
     matrix.columns.name = None
     out["cooccurrence"] = matrix
     people = human_coders(s)
@@ -136,7 +148,7 @@ def analysis_tables(s: Session, coder: str | None = None, consensus: bool = Fals
         from .. import agreement
 
         out["agreement"] = agreement_frame(agreement.agreement(s, people))
-    return out
+    return {k: readable_headers(v) if k != "cooccurrence" else v for k, v in out.items()}
 
 
 _TITLES = {

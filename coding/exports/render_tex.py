@@ -147,19 +147,32 @@ def _fmt(v: object) -> str:
     return tex_escape(v)
 
 
+def _column_specs(df: pd.DataFrame) -> str:
+    """Paragraph columns that share the text width: numbers narrow and right-aligned, text ragged-right.
+
+    Fixed widths (not l/r) so long code names and wide matrices wrap instead of running off the page.
+    """
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+    n_num, n_text = sum(numeric), len(numeric) - sum(numeric)
+    num_w = min(0.12, 0.6 / n_num) if n_num and n_text else (1.0 / n_num if n_num else 0.0)
+    text_w = (1.0 - n_num * num_w) / n_text if n_text else 0.0
+    specs = []
+    for is_num in numeric:
+        w = num_w if is_num else text_w
+        align = r"\raggedleft" if is_num else r"\raggedright"
+        specs.append(rf">{{{align}\arraybackslash}}p{{\dimexpr {w:.3f}\linewidth-2\tabcolsep\relax}}")
+    return "".join(specs) or "l"
+
+
 def frame_tex(df: pd.DataFrame, title: str | None = None, standalone: bool = True) -> str:
-    """A booktabs longtable of a data frame (numbers right-aligned, text left)."""
+    """A booktabs longtable of a data frame (numbers right-aligned, text wrapped), small type."""
     cols = list(df.columns)
-    align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) else "l"
-                    for c in cols) or "l"
-    body = [rf"\begin{{longtable}}{{@{{}}{align}@{{}}}}"]
+    body = [r"{\small", rf"\begin{{longtable}}{{{_column_specs(df)}}}"]
     if title:
         body.append(rf"\caption{{{tex_escape(title)}}}\\")
     body += [r"\toprule", " & ".join(rf"\textbf{{{tex_escape(c)}}}" for c in cols) + r" \\", r"\midrule", r"\endhead"]
     for row in df.itertuples(index=False):
         body.append(" & ".join(_fmt(v) for v in row) + r" \\")
-    body += [r"\bottomrule", r"\end{longtable}", ""]
+    body += [r"\bottomrule", r"\end{longtable}", "}", ""]
     text = "\n".join(body)
     return PREAMBLE + text + END if standalone else text
-
-
