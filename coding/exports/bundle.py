@@ -119,7 +119,13 @@ _HEADERS = {
 
 def readable_headers(df: pd.DataFrame) -> pd.DataFrame:
     """'top3_respondents' -> 'Respondents (top three)', 'segments' -> 'Segments': headers for a paper."""
-    return df.rename(columns=lambda c: _HEADERS.get(c, c[:1].upper() + c[1:].replace("_", " ")) if isinstance(c, str) else c)
+    def header(c: object) -> object:
+        if not isinstance(c, str) or c in _HEADERS:
+            return _HEADERS.get(c, c) if isinstance(c, str) else c
+        c = c.replace("_", " ")
+        return c[:1].upper() + c[1:] if c[:1].isascii() else c  # κ and α stay lower case
+
+    return df.rename(columns=header)
 
 
 def analysis_tables(s: Session, coder: str | None = None, consensus: bool = False,
