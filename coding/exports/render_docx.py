@@ -25,7 +25,6 @@ def _clean(text: object) -> str:
 
 def _header(table, names: list[str]) -> None:
     for cell, name in zip(table.rows[0].cells, names):
-        cell.text = ""
         run = cell.paragraphs[0].add_run(_clean(name))
         run.bold = True
 

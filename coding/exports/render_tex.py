@@ -57,6 +57,8 @@ _SPECIAL = {
     "\u03c1": r"$\rho$",
     "\u03c7": r"$\chi$",
 }
+# Latin letters below U+0180 that pdflatex's T1/TS1 encodings have no glyph for (t1enc.dfu, ts1enc.dfu).
+_NO_GLYPH = set("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f")
 _OPENERS = set(" \t\n([{\u2014\u2013-/")
 
 
@@ -83,7 +85,7 @@ def tex_escape(text: object) -> str:
             piece = " "
         elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0:
             piece = ""
-        elif ord(ch) > 0x17F:
+        elif ord(ch) > 0x17F or ch in _NO_GLYPH:
             piece = f"[U+{ord(ch):04X}]"
         else:
             piece = ch

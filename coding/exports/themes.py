@@ -6,7 +6,8 @@ same every time it is rebuilt from the same coding, so an author can trust a dif
 
 1. the label a coder wrote for the coding (``Coding.label``), when there is one; else
 2. the *key sentence* of the segment: the sentence that mentions the most distinct keywords of the
-   code (its own keywords, then its theme's, then the words of its name), earliest sentence on a tie;
+   code (its own keywords, then its theme's, then the words of its name; whole words, plurals
+   included), earliest sentence on a tie;
    when no sentence mentions any, the first sentence. Long sentences are cut at a word boundary.
 
 Items are de-duplicated case- and punctuation-insensitively and listed in reading order
@@ -91,7 +92,8 @@ def _terms(code: Code, theme: Code | None) -> list[str]:
 
 
 def _mentions(sentence: str, term: str) -> bool:
-    return re.search(r"(?<![A-Za-z])" + re.escape(term) + r"(?![A-Za-z])", sentence, re.IGNORECASE) is not None
+    """Whole-word match, plurals included ("KPI" matches "KPIs")."""
+    return re.search(r"(?<![A-Za-z])" + re.escape(term) + r"(?:e?s)?(?![A-Za-z])", sentence, re.IGNORECASE) is not None
 
 
 def shorten(text: str, limit: int = ITEM_MAX_CHARS) -> str:
