@@ -49,6 +49,7 @@ LEX_WEIGHT = 0.2       # shared-lemma evidence
 REJECT_WEIGHT = 0.5    # push-down for segments closer to a rejection than to a confirmation
 RULE_BONUS = 0.1       # a codebook keyword in the segment
 MIN_CONFIDENCE = 0.1   # below this, a code is not suggested at all ("no code applies")
+CENTRE_SHRINK = 20.0   # segments at which the corpus mean is trusted half-way
 CHUNK = 4096           # segment rows per similarity block (bounds memory on large corpora)
 TOLERANCE = 0.01       # stored suggestions are rewritten only when they move at least this much
 
@@ -449,7 +450,9 @@ def suggest(
     parent_vecs = dict(zip(parent_ids, embed_texts(s, model, [codes.parent_texts[p] for p in parent_ids])))
     if not targets:
         return []
-    corpus_mean = all_vecs.mean(0) if len(all_vecs) else np.zeros(code_vecs.shape[1], np.float32)
+    # the corpus mean is shrunk towards zero on small corpora, where it is a poor estimate
+    shrink = len(all_vecs) / (len(all_vecs) + CENTRE_SHRINK)
+    corpus_mean = (all_vecs.mean(0) * shrink if len(all_vecs) else np.zeros(code_vecs.shape[1])).astype(np.float32)
 
     evidence = load_evidence(s, codes)
     # decided segments outside the codable set (e.g. interviewer turns a human coded) still need vectors
