@@ -1,6 +1,8 @@
 """A small coded project built straight through the store, shared by the export and REFI tests."""
 from __future__ import annotations
 
+import hashlib
+
 from models import Case, Code, Document, Memo, Segment
 
 from coding.coders import get_coder
@@ -67,7 +69,8 @@ def build_project(db) -> dict:
         s.flush()
         ids["code"]["Other"] = flat.id
         for name, text, case in (("OS1_R1_interview", TEXT_A, "OS1-R1"), ("C1_R1_interview", TEXT_B, "C1-R1")):
-            doc = Document(name=name, source_filename=name + ".txt", content_hash=name, text=text, unit="turn",
+            doc = Document(name=name, source_filename=name + ".txt", content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                           text=text, unit="turn",
                            case=cases[case])
             s.add(doc)
             s.flush()

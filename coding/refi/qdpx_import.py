@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,10 @@ class _Fail(Exception):
 
 
 def _parse(data: bytes, where: str) -> etree._ElementTree:
+    # Refuse a DTD before parsing: entity tricks (billion laughs, external entities) need one, REFI files have none.
+    head = data[:65536]
+    if re.search(rb"<!DOCTYPE", head, re.IGNORECASE) or re.search(rb"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E", head):
+        raise _Fail(f"{where} has a DOCTYPE, which REFI-QDA files do not use; refusing it (entity expansion attack?)")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
