@@ -1,4 +1,8 @@
-"""Export commands: paper tables (themes, all tables) and REFI-QDA projects; `import qdpx`."""
+"""Export commands: paper tables (themes, all tables) and REFI-QDA projects; `import qdpx`.
+
+The exports and refi packages (pandas, python-docx, lxml) are imported inside the commands so
+that every other `cocode` command starts without them.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from .. import exports, refi
+from ..errors import CocodeError
 from ._app import actor, app, database, emit_json
 
 export_app = typer.Typer(help="Write paper tables (md, tex, docx, csv, xlsx) or a REFI-QDA project (.qdpx).",
@@ -19,7 +23,7 @@ app.add_typer(import_app, name="import")
 
 def _who(coder: Optional[str], consensus: bool) -> dict:
     if coder and consensus:
-        raise typer.BadParameter("use either --coder or --consensus, not both")
+        raise CocodeError("use either --coder or --consensus, not both")
     return {"coder": coder, "consensus": consensus}
 
 
@@ -31,6 +35,8 @@ def export_themes(
     consensus: bool = typer.Option(False, "--consensus", help="The settled consensus view."),
 ) -> None:
     """Theme tables: rows Processes / Tools/Devices / Behaviours/Attitudes (each theme's child codes), items, quotes."""
+    from .. import exports
+
     who = _who(coder, consensus)
     with database().session() as s:
         path = exports.export_themes(s, output, fmt, **who)
@@ -47,7 +53,9 @@ def export_tables(
     """Every table (themes, frequencies, top three, split by side, co-occurrence, agreement) in every format."""
     who = _who(coder, consensus)
     if output.exists() and not output.is_dir():
-        raise typer.BadParameter(f"{output} is a file; give a folder")
+        raise CocodeError(f"{output} is a file; give a folder")
+    from .. import exports
+
     with database().session() as s:
         paths = exports.export_tables(s, output, **who)
     if json_out:
@@ -63,6 +71,8 @@ def export_qdpx(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """The whole project as a REFI-QDA project (validated against Project.xsd)."""
+    from .. import refi
+
     with database().session() as s:
         result = refi.export_qdpx(s, output, crlf=crlf)
     if json_out:
@@ -80,7 +90,9 @@ def import_qdpx(
 ) -> None:
     """Import a REFI-QDA project: all of it or nothing (one transaction)."""
     if unit not in ("turn", "paragraph", "sentence"):
-        raise typer.BadParameter("unit must be turn, paragraph or sentence")
+        raise CocodeError("unit must be turn, paragraph or sentence")
+    from .. import refi
+
     with database().session(actor()) as s:
         report = refi.import_qdpx(s, file, unit=unit)
     if json_out:
