@@ -8,15 +8,15 @@ import streamlit as st
 
 from ui import sidebar, state
 
-st.set_page_config(page_title="Cocode", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="Cocode", page_icon=":material/sell:", layout="wide")
 
 PAGES = [
-    st.Page("ui/project_page.py", title="Project", icon="📁", url_path="project", default=True),
-    st.Page("ui/codebook_page.py", title="Codebook", icon="🌳", url_path="codebook"),
-    st.Page("ui/code_page.py", title="Code", icon="🏷️", url_path="code"),
-    st.Page("ui/analyse_page.py", title="Analyse", icon="📊", url_path="analyse"),
-    st.Page("ui/agreement_page.py", title="Agreement", icon="⚖️", url_path="agreement"),
-    st.Page("ui/export_page.py", title="Export", icon="📦", url_path="export"),
+    st.Page("ui/project_page.py", title="Project", icon=":material/folder_open:", url_path="project", default=True),
+    st.Page("ui/codebook_page.py", title="Codebook", icon=":material/account_tree:", url_path="codebook"),
+    st.Page("ui/code_page.py", title="Code", icon=":material/sell:", url_path="code"),
+    st.Page("ui/analyse_page.py", title="Analyse", icon=":material/bar_chart:", url_path="analyse"),
+    st.Page("ui/agreement_page.py", title="Agreement", icon=":material/balance:", url_path="agreement"),
+    st.Page("ui/export_page.py", title="Export", icon=":material/download:", url_path="export"),
 ]
 
 page = st.navigation(PAGES)

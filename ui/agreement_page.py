@@ -56,8 +56,9 @@ def _stats(report: dict) -> None:
     if df.empty:
         return
     numeric = [c for c in df.columns if c not in ("Code", "Verdict", "Note")]
+    df[numeric] = df[numeric].astype(float)
     styled = (df.style.map(lambda v: f"background-color: {VERDICT_COLORS.get(v, '')}", subset=["Verdict"])
-              .format({c: (lambda v: "—" if pd.isna(v) else f"{v:.3f}") for c in numeric}))
+              .format(precision=3, na_rep="—", subset=numeric))
     st.dataframe(styled, hide_index=True, width="stretch")
 
 
@@ -97,8 +98,8 @@ def main() -> None:
     supervisor = state.coder() is not None and state.coder_role() == "supervisor"
     blind = bool(st.session_state.get("blind"))
     b1, b2 = st.columns([3, 1], vertical_alignment="center")
-    b1.markdown("🙈 **Blind phase is on**: coders see only their own codings." if blind
-                else "👁 Blind phase is off: coders see each other's codings.")
+    b1.markdown(":material/visibility_off: **Blind phase is on**: coders see only their own codings." if blind
+                else ":material/visibility: Blind phase is off: coders see each other's codings.")
     b2.button("End blind phase" if blind else "Start blind phase", key="phase_btn", on_click=_phase, args=(not blind,),
               disabled=not supervisor, help=None if supervisor else "Supervisors only")
     people = state.query(comparable_coders)

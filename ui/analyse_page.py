@@ -6,10 +6,27 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from coding.counting import attribute_split, code_segments, cooccurrence, cooccurrence_matrix, frequencies, top_three
+from coding.counting import (
+    attribute_split,
+    code_segments,
+    confirmed_codings,
+    cooccurrence,
+    cooccurrence_matrix,
+    frequencies,
+    top_three,
+)
 from coding.project import cases
 from ui import state
 from ui.views import view_picker
+
+def _summary(view: dict) -> None:
+    coded = state.query(confirmed_codings, **view)
+    m = st.columns(4)
+    m[0].metric("Coded segments", int(coded["segment_id"].nunique()))
+    m[1].metric("Codings", len(coded))
+    m[2].metric("Documents", int(coded["document_id"].nunique()))
+    m[3].metric("Codes in use", int(coded["code_id"].nunique()))
+
 
 def _frequencies(view: dict) -> pd.DataFrame:
     freq = state.query(frequencies, **view)
@@ -27,7 +44,7 @@ def _frequencies(view: dict) -> pd.DataFrame:
             tooltip=["code", "segments", "documents", "respondents"],
         )
         .add_params(alt.selection_point(name="pick", fields=["code_id"]))
-        .properties(height=max(120, 26 * len(shown)))
+        .properties(height=max(120, 34 * len(shown)))
     )
     event = st.altair_chart(chart, on_select="rerun", key="freq_chart", width="stretch")
     picked = (event.selection.get("pick") or [{}])[0].get("code_id") if event and event.selection else None
@@ -125,6 +142,7 @@ def _segments(view: dict, freq: pd.DataFrame) -> None:
 def main() -> None:
     st.title("Analyse")
     view = view_picker("analyse_view")
+    _summary(view)
     freq = _frequencies(view)
     if freq.empty:
         return

@@ -70,9 +70,9 @@ def _header(row: dict) -> str:
     if row["respondent"]:
         bits.append(f"({state.escape_md(row['respondent'])})")
     if row["start_time"]:
-        bits.append(f"⏱ {state.escape_md(row['start_time'])}")
+        bits.append(f":material/schedule: {state.escape_md(row['start_time'])}")
     if row["top3_flag"]:
-        bits.append("🥉 top-three answer")
+        bits.append(":material/format_list_numbered: top-three answer")
     return " · ".join(bits)
 
 
@@ -92,7 +92,7 @@ def segment_card(segment_id: int, focus: bool) -> None:
         st.markdown(state.escape_md(row["text"]))
         mine = [c for c in row["mine"] if c["status"] == "confirmed"]
         if mine:
-            st.html("".join(state.chip_html(("★ " if c["starred"] else "") + c["path"]
+            st.html("".join(state.chip_html("✓ " + ("★ " if c["starred"] else "") + c["path"]
                                             + (f" — {c['label']}" if c["label"] else ""), c["color"]) for c in mine))
         if row["others"]:
             st.caption("Also coded by " + "; ".join(
@@ -104,10 +104,10 @@ def segment_card(segment_id: int, focus: bool) -> None:
             conf = sug["confidence"] if sug["confidence"] is not None else sug["score"]
             c1, c2, c3 = st.columns([6, 1, 1], vertical_alignment="center")
             with c1:
-                st.markdown(f"{state.swatch(sug['color'])} **{state.escape_md(sug['path'])}**"
-                            + (f" · {conf:.0%}" if conf is not None else "")
-                            + (f"  \n{state.escape_md(sug['reason'])}" if sug["reason"] else ""),
-                            help="Suggested by the model")
+                st.html(state.chip_html(sug["path"], sug["color"])
+                        + (f"<small>suggested · {conf:.0%} confidence</small>" if conf is not None else ""))
+                if sug["reason"]:
+                    st.caption(state.escape_md(sug["reason"]))
             shortcut = {"shortcut": str(i + 1)} if focus and i < 9 else {}
             c2.button("✓ Accept", key=f"acc_{segment_id}_{sug['code_id']}", on_click=_decide,
                       args=(accept_suggestion, segment_id, sug["code_id"], "Accepted"), **shortcut)
@@ -217,12 +217,12 @@ def main() -> None:
     n1.button("◀ Prev", key="prev_page", on_click=_move, args=(-1, total), disabled=offset == 0, shortcut="K")
     n2.button("Next ▶", key="next_page", on_click=_move, args=(1, total), disabled=offset + size >= total,
               shortcut="J")
-    n3.button("Next uncoded ⏭", key="next_uncoded", on_click=_jump_uncoded, args=(ids, uncoded), shortcut="N",
+    n3.button("Next uncoded", icon=":material/skip_next:", key="next_uncoded", on_click=_jump_uncoded, args=(ids, uncoded), shortcut="N",
               disabled=me is None)
     n4.caption(f"Segments {offset + 1 if total else 0}–{min(offset + size, total)} of {total} · "
                f"{len(uncoded)} without a code of yours · keys: J next, K previous, N next uncoded"
                + (", 1–3 accept" if size == 1 else ""))
-    n5.button("💡 Suggest codes for this document", key="suggest_doc", on_click=_suggest,
+    n5.button("Suggest codes for this document", icon=":material/lightbulb:", key="suggest_doc", on_click=_suggest,
               args=(by_id[doc_id]["name"],), disabled=me is None,
               help="Runs the local embedding model over this document; suggestions appear under each segment.")
     state.show_flash("code_page")

@@ -40,7 +40,7 @@ def render() -> None:
         st.caption("Project")
         st.markdown(f"**{state.escape_md(info['name'])}**")
         if info["blind"]:
-            st.caption("🙈 Blind phase: you see only your own codings and the machine's suggestions.")
+            st.caption(":material/visibility_off: Blind phase: you see only your own codings and the machine's suggestions.")
         names = [n for n, _ in people]
         current = state.coder()
         if current and current not in names:

@@ -139,16 +139,6 @@ def escape_md(text: str | None) -> str:
     return "  \n".join(lines)
 
 
-def swatch(color: str | None) -> str:
-    """A coloured square emoji nearest to a code colour, for places where only text can go."""
-    if not color or not re.fullmatch(r"#[0-9A-Fa-f]{6}", color):
-        return "⬜"
-    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
-    palette = {"🟥": (220, 50, 50), "🟧": (245, 150, 40), "🟨": (240, 210, 60), "🟩": (60, 170, 80),
-               "🟦": (50, 110, 210), "🟪": (140, 80, 190), "🟫": (140, 90, 50), "⬛": (30, 30, 30), "⬜": (235, 235, 235)}
-    return min(palette, key=lambda k: sum((x - y) ** 2 for x, y in zip((r, g, b), palette[k])))
-
-
 def chip_html(label: str, color: str | None) -> str:
     """A code label in its colour. The colour is validated and the label HTML-escaped; never transcript text."""
     import html
