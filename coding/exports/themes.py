@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, Code, Coding, Document, Segment
+from models import Case, Code, Document, Segment
 
 from .selection import selected_codings
 

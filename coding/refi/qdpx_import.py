@@ -35,7 +35,7 @@ from codebooks.qdc_format import unfold_description
 from corpus import normalise_respondent, transcript_from_text
 from corpus.errors import InputError
 from corpus.textio import decode_bytes
-from models import Case, Coder, Document, Memo, Segment
+from models import Coder, Document, Memo, Segment
 
 from ..codebook_store import code_paths, import_codebook
 from ..coders import get_coder
