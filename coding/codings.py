@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Code, Coding, Segment
+from models import Code, Coder, Coding, Segment
 
 from .coders import MODEL, get_coder
 from .errors import CocodeError, ConflictError
@@ -39,7 +39,7 @@ def _check(s: Session, segment_id: int, code_id: int) -> None:
 def find_coding(s: Session, segment_id: int, code_id: int, coder: str) -> Coding | None:
     return s.scalar(
         select(Coding).join(Coding.coder).where(
-            Coding.segment_id == segment_id, Coding.code_id == code_id, Coding.coder.has(name=coder)
+            Coding.segment_id == segment_id, Coding.code_id == code_id, Coder.name == coder
         )
     )
 
