@@ -5,7 +5,7 @@ status): not applying a code to a seen segment is a decision "not this code"; a 
 document the coder never opened is missing data, not a "no". Percent agreement, Cohen's κ and
 Gwet's AC1 use only the units every compared coder has seen (``units``); Krippendorff's α
 also uses units seen by at least two of them (α allows missing data). Interviewer turns are
-left out unless a compared coder coded one. Which rows are a coder's "applied" decisions:
+left out unless a compared coder applied a code to one. Which rows are a coder's "applied" decisions:
 confirmed codings; for the machine (role model) its suggestions as well.
 
 Statistics come from coding.agreement_stats (vectorised, checked against sklearn and the
@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Case, Coder, Coding, Document, Segment
 
-from .agreement_stats import binary_stats, verdict
-from .counting import code_tree
+from .agreement_stats import binary_counts, pool, stats_from_counts, verdict
+from .counting import code_tree, read_frame
 from .errors import CocodeError
 from .project import find_document
 
@@ -37,9 +37,15 @@ class Matrix:
     unit_ids: np.ndarray  # U segment ids (document, position order)
     code_ids: list[int]  # K, tree order
     code_names: list[str]
-    applied: np.ndarray  # bool K × C × U
+    k: np.ndarray  # applications: code index,
+    c: np.ndarray  # coder index,
+    u: np.ndarray  # unit index (sparse: a K × C × U array would be mostly False)
     seen: np.ndarray  # bool C × U
     excluded_units: int
+    doc_ids: list[int] | None  # the documents asked for (None: all)
+
+    def counts(self) -> dict[str, Any]:
+        return binary_counts(self.k, self.c, self.u, self.seen, len(self.code_ids))
 
 
 def _coders(s: Session, coders: list[str]) -> pd.DataFrame:
@@ -61,27 +67,28 @@ def build_matrix(s: Session, coders: list[str], documents: list[str] | None = No
     who = _coders(s, coders)
     doc_ids = [find_document(s, d).id for d in documents] if documents else None
     seg_q = select(Segment.id, Segment.document_id, Segment.is_interviewer).order_by(Segment.document_id, Segment.position)
-    cod_q = (
-        select(Coding.segment_id, Coding.code_id, Coding.coder_id, Coding.status, Segment.document_id)
-        .join(Segment, Segment.id == Coding.segment_id)
-        .where(Coding.coder_id.in_(who["coder_id"].tolist()))
-    )
+    ids = who["coder_id"].tolist()
+    models = who.loc[who["role"] == "model", "coder_id"].tolist()
+    applied = Coding.status == "confirmed"
+    if models:
+        applied = or_(applied, and_(Coding.coder_id.in_(models), Coding.status == "suggested"))
+    app_q = select(Coding.segment_id, Coding.code_id, Coding.coder_id).where(Coding.coder_id.in_(ids), applied)
+    seen_q = (select(Coding.coder_id, Segment.document_id).join(Segment, Segment.id == Coding.segment_id)
+              .where(Coding.coder_id.in_(ids)).distinct())
     if doc_ids is not None:
         seg_q = seg_q.where(Segment.document_id.in_(doc_ids))
-        cod_q = cod_q.where(Segment.document_id.in_(doc_ids))
-    segs = pd.DataFrame([tuple(r) for r in s.execute(seg_q)], columns=["segment_id", "document_id", "is_interviewer"])
-    cods = pd.DataFrame([tuple(r) for r in s.execute(cod_q)],
-                        columns=["segment_id", "code_id", "coder_id", "status", "document_id"])
-
+        app_q = app_q.join(Segment, Segment.id == Coding.segment_id).where(Segment.document_id.in_(doc_ids))
+        seen_q = seen_q.where(Segment.document_id.in_(doc_ids))
+    segs = read_frame(s, seg_q, ["segment_id", "document_id", "is_interviewer"])
+    app = read_frame(s, app_q, ["segment_id", "code_id", "coder_id"])
+    seen_docs = read_frame(s, seen_q, ["coder_id", "document_id"])
     c_index = pd.Index(who["coder_id"])
-    cods["c"] = c_index.get_indexer(cods["coder_id"])
-    model = cods["coder_id"].isin(who.loc[who["role"] == "model", "coder_id"])
-    cods["applied"] = (cods["status"] == "confirmed") | (model & (cods["status"] == "suggested"))
+    app["c"] = c_index.get_indexer(app["coder_id"])
+    seen_docs["c"] = c_index.get_indexer(seen_docs["coder_id"])
 
-    # units: respondent segments, plus any interviewer segment a compared coder coded
-    coded = segs["segment_id"].isin(cods["segment_id"])
+    # units: respondent segments, plus any interviewer segment a compared coder applied a code to
+    coded = segs["segment_id"].isin(app["segment_id"])
     segs = segs[~segs["is_interviewer"].fillna(False).astype(bool) | coded].reset_index(drop=True)
-    seen_docs = cods[["c", "document_id"]].drop_duplicates()
     n_c = len(who)
     seen = np.zeros((n_c, len(segs)), dtype=bool)
     for c, docs in seen_docs.groupby("c")["document_id"]:
@@ -98,18 +105,16 @@ def build_matrix(s: Session, coders: list[str], documents: list[str] | None = No
             raise CocodeError(f"no code with id {unknown[0]}")
         chosen = tree.loc[list(codes)]
     else:
-        used = set(cods.loc[cods["applied"], "code_id"])
+        used = set(app["code_id"])
         chosen = tree[tree["codable"] | tree["code_id"].isin(used)]
     k_index = pd.Index(chosen["code_id"])
     u_index = pd.Index(segs["segment_id"])
-    app = cods[cods["applied"]]
     k, u = k_index.get_indexer(app["code_id"]), u_index.get_indexer(app["segment_id"])
     ok = (k >= 0) & (u >= 0)
-    applied = np.zeros((len(k_index), n_c, len(u_index)), dtype=bool)
-    applied[k[ok], app["c"].to_numpy()[ok], u[ok]] = True
     return Matrix(
         coders=who["name"].tolist(), unit_ids=u_index.to_numpy(), code_ids=[int(x) for x in k_index],
-        code_names=chosen["code"].tolist(), applied=applied, seen=seen, excluded_units=excluded,
+        code_names=chosen["code"].tolist(), k=k[ok], c=app["c"].to_numpy()[ok], u=u[ok], seen=seen,
+        excluded_units=excluded, doc_ids=doc_ids,
     )
 
 
@@ -182,12 +187,11 @@ def agreement(s: Session, coders: list[str], documents: list[str] | None = None,
     "pooled"."macro" is the plain mean of the per-code values. JSON-safe (no NaN).
     """
     mx = build_matrix(s, coders, documents, codes)
-    st = binary_stats(mx.applied, mx.seen)
+    counts = mx.counts()
+    st = stats_from_counts(counts)
     per_code = [{"code": name, "code_id": cid, **_summary(st, mx.coders, i)}
                 for i, (cid, name) in enumerate(zip(mx.code_ids, mx.code_names))]
-    k, c, u = mx.applied.shape
-    flat = mx.applied.transpose(1, 0, 2).reshape(1, c, k * u)
-    pooled_st = binary_stats(flat, np.tile(mx.seen, (1, k)))
+    pooled_st = stats_from_counts(pool(counts))
     pooled = _summary(pooled_st, mx.coders, 0)
     pooled.pop("n_positive")
     pooled["decisions"] = int(pooled_st["complete_units"])
@@ -203,47 +207,48 @@ def agreement(s: Session, coders: list[str], documents: list[str] | None = None,
 
 def disagreements(s: Session, coders: list[str], documents: list[str] | None = None) -> list[dict[str, Any]]:
     """Every segment × code (on segments all the coders saw) where some applied the code and some did not,
-    with the segment text, who did what, and the supervisor's decision if already adjudicated."""
+    with the segment text, who did what, and the supervisor's decision if already adjudicated
+    ("applied", "not applied" or None). Ordered by document, position and code (tree order)."""
     mx = build_matrix(s, coders, documents)
-    complete = mx.seen.all(axis=0)
-    n1 = mx.applied[:, :, complete].sum(axis=1)
-    ks, us = np.nonzero((n1 > 0) & (n1 < len(mx.coders)))
-    if ks.size == 0:
+    e = mx.counts()["entries"]
+    differ = e["complete"] & (e["n1"] < len(mx.coders))  # some applied (an entry), not all
+    if not differ.any():
         return []
-    units = mx.unit_ids[complete]
-    seg_ids = units[us]
-    wanted = sorted({int(x) for x in seg_ids})
-    info: dict[int, tuple] = {}
-    decided: dict[tuple[int, int], str] = {}
-    for i in range(0, len(wanted), 5000):
-        chunk = wanted[i:i + 5000]
-        q = (
-            select(Segment.id, Document.name, Segment.position, Case.code, Segment.text)
-            .join(Document, Document.id == Segment.document_id)
-            .outerjoin(Case, Case.id == func.coalesce(Segment.case_id, Document.case_id))
-            .where(Segment.id.in_(chunk))
-        )
-        info.update({r[0]: tuple(r) for r in s.execute(q)})
-        cq = (
-            select(Coding.segment_id, Coding.code_id, Coding.status)
-            .join(Coder, Coder.id == Coding.coder_id)
-            .where(Coder.role == "consensus", Coding.segment_id.in_(chunk),
-                   or_(Coding.status == "confirmed", Coding.status == "rejected"))
-        )
-        decided.update({(r[0], r[1]): r[2] for r in s.execute(cq)})
-    complete_idx = np.nonzero(complete)[0]
-    out = []
-    for k, u, sid in zip(ks.tolist(), us.tolist(), seg_ids.tolist()):
-        flags = mx.applied[k, :, complete_idx[u]]
-        _, doc, pos, resp, text = info[sid]
-        cid = mx.code_ids[k]
-        out.append({
-            "segment_id": sid, "document": doc, "position": pos, "respondent": resp, "text": text,
-            "code_id": cid, "code": mx.code_names[k],
-            "applied_by": [c for c, f in zip(mx.coders, flags) if f],
-            "not_applied_by": [c for c, f in zip(mx.coders, flags) if not f],
-            "consensus": {"confirmed": "applied", "rejected": "not applied"}.get(decided.get((sid, cid), ""), None),
-        })
-    order = {cid: i for i, cid in enumerate(mx.code_ids)}
-    out.sort(key=lambda d: (d["document"], d["position"], order[d["code_id"]]))
-    return out
+    found = pd.DataFrame({
+        "segment_id": mx.unit_ids[e["unit"][differ]],
+        "k": e["code"][differ],
+        "mask": e["mask"][differ],
+    })
+    ids = found["segment_id"].unique().tolist()
+    q = (
+        select(Segment.id, Document.name, Segment.position, Case.code, Segment.text)
+        .join(Document, Document.id == Segment.document_id)
+        .outerjoin(Case, Case.id == func.coalesce(Segment.case_id, Document.case_id))
+    )
+    # a long IN list costs more to compile than reading the documents' segments outright
+    if len(ids) <= 500:
+        q = q.where(Segment.id.in_(ids))
+    elif mx.doc_ids is not None:
+        q = q.where(Segment.document_id.in_(mx.doc_ids))
+    info = read_frame(s, q, ["segment_id", "document", "position", "respondent", "text"])
+    found = found.merge(info, on="segment_id", how="left")
+    cq = (
+        select(Coding.segment_id, Coding.code_id, Coding.status)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coder.role == "consensus", or_(Coding.status == "confirmed", Coding.status == "rejected"))
+    )
+    decided = read_frame(s, cq, ["segment_id", "code_id", "consensus"])
+    decided["consensus"] = decided["consensus"].map({"confirmed": "applied", "rejected": "not applied"})
+    found["code_id"] = np.asarray(mx.code_ids, dtype=np.int64)[found["k"].to_numpy()]
+    found = found.merge(decided, on=["segment_id", "code_id"], how="left")
+    found = found.sort_values(["document", "position", "k"], kind="stable")
+    names = mx.code_names
+    by_mask = {m: ([c for j, c in enumerate(mx.coders) if (m >> j) & 1], [c for j, c in enumerate(mx.coders) if not (m >> j) & 1])
+               for m in found["mask"].unique().tolist()}
+    cols = [found[c].tolist() for c in ("segment_id", "document", "position", "respondent", "text", "code_id", "k", "mask", "consensus")]
+    return [
+        {"segment_id": sid, "document": doc, "position": pos, "respondent": None if pd.isna(resp) else resp, "text": text,
+         "code_id": cid, "code": names[k], "applied_by": list(by_mask[m][0]), "not_applied_by": list(by_mask[m][1]),
+         "consensus": None if pd.isna(dec) else dec}
+        for sid, doc, pos, resp, text, cid, k, m, dec in zip(*cols)
+    ]

@@ -104,61 +104,103 @@ def gwet_ac1(matrix: Any, categories: Sequence[float] | None = None) -> float | 
     return (pa - pe) / (1.0 - pe)
 
 
-# --- vectorised binary form: every code at once ------------------------------------------------
+# --- vectorised binary form: every code at once, from the sparse list of applications ---------
+#
+# Every statistic for a binary code is a sum over units of a function of (coders who saw the
+# unit, coders who applied the code). Units where nobody applied the code contribute a
+# constant, so only the applications (a few per segment) are visited: O(codings), not
+# O(codes × coders × units). The same sufficient statistics summed over codes give the
+# pooled values (every segment × code decision one unit).
+
+
+def binary_counts(k: np.ndarray, c: np.ndarray, u: np.ndarray, seen: np.ndarray, n_codes: int) -> dict[str, Any]:
+    """Sufficient statistics per code from applications (code k, coder c, unit u) and seen (bool C × U)."""
+    n_c, n_u = seen.shape
+    k, c, u = (np.asarray(x, dtype=np.int64) for x in (k, c, u))
+    ok = seen[c, u] if k.size else np.zeros(0, dtype=bool)
+    k, c, u = k[ok], c[ok], u[ok]
+    triple = np.unique((k * n_u + u) * n_c + c)  # de-duplicated applications
+    c = triple % n_c
+    ku, inv = np.unique(triple // n_c, return_inverse=True)
+    n1 = np.bincount(inv, minlength=ku.size).astype(float)  # coders applying, per (code, unit)
+    mask = np.bincount(inv, weights=(1 << c).astype(float), minlength=ku.size).astype(np.int64)
+    kk, uu = ku // n_u, ku % n_u
+    m = seen.sum(axis=0)
+    pairable, complete = m >= 2, m == n_c
+    mu = m[uu].astype(float)
+    p, q = pairable[uu], complete[uu]
+
+    def per_code(sel: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(kk[sel], weights=None if w is None else w[sel], minlength=n_codes).astype(float)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o01 = np.where(mu > 1, n1 * (mu - n1) / (mu - 1), 0.0)
+    pairs = n_c * (n_c - 1)
+    disagree = 1.0 - (n1 * (n1 - 1) + (n_c - n1) * (n_c - n1 - 1)) / pairs if pairs else np.zeros_like(n1)
+    bits = [(mask >> j) & 1 for j in range(n_c)]
+    full = np.ones(n_codes)
+    return {
+        "coders": n_c,
+        "total": full * float(m[pairable].sum()),  # pairable values (α's n), the same for every code
+        "n1": per_code(p, n1),  # pairable values that are "applied"
+        "o01": per_code(p, o01),  # observed 0–1 coincidences
+        "nc": full * float(complete.sum()),  # complete units
+        "disagree": per_code(q, disagree),  # Σ over complete units of the share of disagreeing pairs
+        "applied": np.stack([per_code(q, b.astype(float)) for b in bits], axis=1) if n_c else np.zeros((n_codes, 0)),
+        "both": {(i, j): per_code(q, (bits[i] & bits[j]).astype(float)) for i in range(n_c) for j in range(i + 1, n_c)},
+        "any": per_code(q),
+        "alpha_units": int(pairable.sum()),
+        "complete_units": int(complete.sum()),
+        "entries": {"code": kk, "unit": uu, "n1": n1, "mask": mask, "complete": q},
+    }
+
+
+def pool(counts: dict[str, Any]) -> dict[str, Any]:
+    """The counts of all codes summed: one binary variable over every segment × code decision."""
+    out = dict(counts)
+    for key in ("total", "n1", "o01", "nc", "disagree", "any"):
+        out[key] = counts[key].sum(keepdims=True)
+    out["applied"] = counts["applied"].sum(axis=0, keepdims=True)
+    out["both"] = {p: v.sum(keepdims=True) for p, v in counts["both"].items()}
+    out["complete_units"] = int(counts["nc"].sum())
+    return out
+
+
+def stats_from_counts(ct: dict[str, Any]) -> dict[str, Any]:
+    """α, percent agreement, AC1 and κ per pair (arrays; NaN = undefined) from binary_counts()."""
+    n_c = ct["coders"]
+    total, n1, nc = ct["total"], ct["n1"], ct["nc"]
+    n0 = total - n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = n0 * n1
+        alpha = np.where((denom > 0) & (total >= 2), 1.0 - (total - 1) * ct["o01"] / np.where(denom > 0, denom, 1), np.nan)
+        has = nc > 0
+        pct = np.where(has, 1.0 - ct["disagree"] / np.where(has, nc, 1), np.nan)
+        rate = ct["applied"] / np.where(has, nc, 1)[:, None]  # share of complete units each coder applied it to
+        pi1 = rate.mean(axis=1) if n_c else np.full_like(nc, np.nan)
+        pe = 2 * pi1 * (1 - pi1)
+        ac1 = np.where(has, (pct - pe) / (1 - pe), np.nan)
+        kappa = {}
+        for (i, j), both in ct["both"].items():
+            pa, pb = rate[:, i], rate[:, j]
+            po = 1.0 - (ct["applied"][:, i] + ct["applied"][:, j] - 2 * both) / np.where(has, nc, 1)
+            pe_k = pa * pb + (1 - pa) * (1 - pb)
+            ok = has & (1 - pe_k > EPS)
+            kappa[(i, j)] = np.where(ok, (po - pe_k) / np.where(ok, 1 - pe_k, 1), np.nan)
+    return {
+        "alpha": alpha, "percent": pct, "ac1": ac1, "kappa": kappa,
+        "complete_units": ct["complete_units"], "alpha_units": ct["alpha_units"],
+        "n1_alpha": n1, "n0_alpha": n0, "applied_complete": ct["applied"], "any_complete": ct["any"],
+    }
 
 
 def binary_stats(applied: np.ndarray, seen: np.ndarray) -> dict[str, Any]:
-    """All statistics for K binary codes at once.
+    """All statistics for K binary codes from a dense K × C × U bool array (convenience for small data).
 
-    applied: bool K × C × U (code applied by coder to unit); seen: bool C × U (the coder saw the
-    unit; unseen cells are missing). α uses every unit with ≥ 2 coders; percent agreement, κ and
-    AC1 use the complete units (seen by all C coders). Returns arrays of length K (NaN = undefined,
-    the caller turns it into None with a reason) plus the counts the reasons need.
+    α uses every unit seen by ≥ 2 coders; percent agreement, κ and AC1 the complete units.
     """
-    k, c, u = applied.shape
-    applied = applied & seen[None, :, :]
-    m = seen.sum(axis=0).astype(float)  # coders per unit
-    pairable = m >= 2
-    n1 = applied.sum(axis=1).astype(float)  # K × U: coders applying the code
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # Krippendorff's α, binary closed form: α = 1 − (n − 1) o_01 / (n_0 n_1)
-        mp, n1p = m[pairable], n1[:, pairable]
-        total = mp.sum()
-        n1_tot = n1p.sum(axis=1)
-        n0_tot = total - n1_tot
-        o01 = (n1p * (mp - n1p) / (mp - 1)).sum(axis=1)
-        denom = n0_tot * n1_tot
-        alpha = np.where((denom > 0) & (total >= 2), 1.0 - (total - 1) * o01 / np.where(denom > 0, denom, 1), np.nan)
-
-        complete = m == c
-        nc = int(complete.sum())
-        x = n1[:, complete]  # K × Uc
-        pairs = c * (c - 1)
-        agree = (x * (x - 1) + (c - x) * (c - x - 1)) / pairs
-        pct = agree.mean(axis=1) if nc else np.full(k, np.nan)
-        pi1 = (x / c).mean(axis=1) if nc else np.full(k, np.nan)
-        pe_ac1 = 2 * pi1 * (1 - pi1)
-        ac1 = (pct - pe_ac1) / (1 - pe_ac1) if nc else np.full(k, np.nan)
-
-        kappa: dict[tuple[int, int], np.ndarray] = {}
-        rate = applied[:, :, complete].mean(axis=2) if nc else np.full((k, c), np.nan)  # K × C
-        for i in range(c):
-            for j in range(i + 1, c):
-                if not nc:
-                    kappa[(i, j)] = np.full(k, np.nan)
-                    continue
-                po = (applied[:, i, complete] == applied[:, j, complete]).mean(axis=1)
-                pa, pb = rate[:, i], rate[:, j]
-                pe = pa * pb + (1 - pa) * (1 - pb)
-                kappa[(i, j)] = np.where(1 - pe > EPS, (po - pe) / np.where(1 - pe > EPS, 1 - pe, 1), np.nan)
-    return {
-        "alpha": alpha, "percent": pct, "ac1": ac1, "kappa": kappa,
-        "complete_units": nc, "alpha_units": int(pairable.sum()),
-        "n1_alpha": n1_tot, "n0_alpha": n0_tot,
-        "applied_complete": applied[:, :, complete].sum(axis=2),  # K × C
-        "any_complete": (x > 0).sum(axis=1) if nc else np.zeros(k, dtype=int),
-        "all_complete": (x == c).sum(axis=1) if nc else np.zeros(k, dtype=int),
-    }
+    k, c, u = np.nonzero(applied)
+    return stats_from_counts(binary_counts(k, c, u, seen, applied.shape[0]))
 
 
 def verdict(alpha: float | None) -> str:
