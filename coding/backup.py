@@ -57,7 +57,8 @@ def _copy(src: Path, dest: Path) -> None:
 def backup(db: Database, dest: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Copy the project to `dest` (a file, or a folder to put a dated file in); returns the file written.
 
-    Records the time in project.last_backup_at (set just before the copy, so the copy carries it too).
+    Never waits on other people's writes: the copy reads a snapshot, and the time recorded in
+    project.last_backup_at afterwards is skipped if the project is busy at that moment.
     """
     src = sqlite_path(db.url)
     if db.engine.dialect.name == "postgresql":
@@ -75,19 +76,21 @@ def backup(db: Database, dest: str | os.PathLike, *, overwrite: bool = False) ->
         raise CocodeError(f"{target}: already exists; choose a new name (or overwrite it on purpose)")
     if not target.parent.is_dir():
         raise CocodeError(f"{target.parent}: no such folder")
-    with db.session("backup") as s:
-        project = s.scalar(select(Project))
-        previous = project.last_backup_at if project else None
-        if project is not None:
-            project.last_backup_at = utcnow()
-    try:
-        _copy(src, target)
-    except BaseException:
-        if project is not None:
-            with db.session("backup") as s:
-                s.get(Project, project.id).last_backup_at = previous
-        raise
+    _copy(src, target)
+    _record(src)
     return target
+
+
+def _record(src: Path) -> None:
+    """Note the backup time (project settings are not audited; a busy project just skips it)."""
+    con = sqlite3.connect(src, timeout=2)
+    try:
+        with con:
+            con.execute("UPDATE project SET last_backup_at = ?", (utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),))
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        con.close()
 
 
 def last_backup(db: Database) -> datetime | None:
