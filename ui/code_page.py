@@ -77,14 +77,17 @@ def _header(row: dict) -> str:
 
 
 @st.fragment
-def segment_card(segment_id: int, focus: bool) -> None:
-    """One segment: text, my codes, the machine's suggestions with accept/reject, add a code, notes."""
+def segment_card(segment_id: int, window: tuple[int, ...], focus: bool) -> None:
+    """One segment: text, my codes, the machine's suggestions with accept/reject, add a code, notes.
+
+    The whole window's details come from one cached query, so drawing the page costs one query set and
+    a click (which reruns only this fragment) recomputes the window once."""
     me = state.coder()
-    rows = state.query(segment_details, (segment_id,), me, blind=bool(st.session_state.get("blind")))
-    if not rows:
+    rows = state.query(segment_details, window, me, blind=bool(st.session_state.get("blind")))
+    row = next((r for r in rows if r["segment_id"] == segment_id), None)
+    if row is None:
         st.warning("This segment no longer exists; reload.")
         return
-    row = rows[0]
     with st.container(border=True, key=f"card_{segment_id}"):
         st.markdown(_header(row))
         if row["question"] and not row["is_interviewer"]:
@@ -229,7 +232,7 @@ def main() -> None:
     if not window:
         st.info("No segment matches these filters.")
     for sid in window:
-        segment_card(sid, size == 1)
+        segment_card(sid, tuple(window), size == 1)
 
 
 main()

@@ -25,11 +25,12 @@ def main() -> None:
     st.subheader("Theme tables")
     st.caption("For each factor: Processes, Tools/Devices and Behaviours/Attitudes, then attributed quotes "
                "(starred quotes first). Item labels written on the Code page are used as items.")
-    preview = state.query(themes_preview, coder, consensus)
-    if preview.empty:
-        st.info("No theme has a confirmed coding yet in this view.")
-    else:
-        st.dataframe(preview, hide_index=True, width="stretch", height=260)
+    if st.toggle("Preview the theme tables", key="themes_preview"):
+        preview = state.query(themes_preview, coder, consensus)
+        if preview.empty:
+            st.info("No theme has a confirmed coding yet in this view.")
+        else:
+            st.dataframe(preview, hide_index=True, width="stretch", height=260)
     cols = st.columns(len(FORMATS))
     for col, fmt in zip(cols, FORMATS):
         col.download_button(f"⬇ Themes ({FORMAT_LABELS.get(fmt, fmt)})", partial(themes_bytes, url, fmt, coder, consensus),
