@@ -285,3 +285,38 @@ def test_export_page_offers_every_download_and_the_files_are_real(project):
     assert b"Strong governance" in codebook_bytes(project["url"], ".yaml")
     freq = table_bytes(project["url"], "frequencies", "csv").decode("utf-8-sig").splitlines()
     assert freq[0].startswith("Code,") and "Strong governance,0,1,1,1,1" in freq
+
+
+def test_blind_phase_hides_other_coders_counts_from_coders_not_supervisors(project):
+    database = db(project)
+    with database.session() as s:
+        set_blind(s, True)
+        from coding.coders import get_coder
+
+        get_coder(s, "carol", role="supervisor")
+    database.dispose()
+    at = on(app("alice"), "ui/analyse_page.py")
+    assert not [sb for sb in at.selectbox if sb.key == "analyse_view"]  # no choice of whose coding
+    freq = at.dataframe[0].value
+    counts = dict(zip(freq["code"], freq["segments"]))
+    assert counts["Mutual trust and confidence"] == 1 and counts["Strong governance"] == 0  # bob's is hidden
+    at = on(at, "ui/agreement_page.py")
+    assert not at.metric and any("only supervisors" in i.value for i in at.info)
+    at = on(app("carol"), "ui/agreement_page.py")
+    assert at.metric and at.button(key="phase_btn").label == "End blind phase"
+
+
+def test_export_without_respondent_sides_disables_what_cannot_be_built(project, tmp_path):
+    url = f"sqlite:///{tmp_path / 'bare.db'}"
+    database = open_database(url)
+    with database.session() as s:
+        import_codebook(s, load_shipped("outsourcing-success-factors"))
+        ingest(s, [DEMO / "OS1_R1_interview.txt"], "turn")
+    database.dispose()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = url
+    at = on(at.run(), "ui/export_page.py")
+    buttons = {b.key: b for b in at.get("download_button")}
+    assert buttons["dl_bundle"].disabled and buttons["dl_frequencies"].disabled
+    assert not buttons["dl_themes_md"].disabled and not buttons["dl_qdpx"].disabled
+    assert any("side" in i.value for i in at.info)

@@ -102,6 +102,11 @@ def main() -> None:
                 else ":material/visibility: Blind phase is off: coders see each other's codings.")
     b2.button("End blind phase" if blind else "Start blind phase", key="phase_btn", on_click=_phase, args=(not blind,),
               disabled=not supervisor, help=None if supervisor else "Supervisors only")
+    if blind:
+        st.info("During the blind phase only supervisors compare coders: agreement and disagreements show "
+                "who coded what." if not supervisor else "Blind phase: coders cannot see this page's results.")
+        if not supervisor:
+            return
     people = state.query(comparable_coders)
     humans = [p for p in people if p != MODEL]
     chosen = st.multiselect("Coders to compare", people, default=humans[:2], key="agree_coders",

@@ -10,8 +10,20 @@ EVERYONE, CONSENSUS = "__everyone__", "__consensus__"
 LABELS = {EVERYONE: "Everyone's confirmed codes", CONSENSUS: "Consensus (settled view)"}
 
 
+def blind_for_me() -> bool:
+    """In the blind phase a coder (not a supervisor) must not see other people's coding, even as counts."""
+    return bool(st.session_state.get("blind")) and state.coder_role() != "supervisor"
+
+
 def view_picker(key: str) -> dict:
     """A selectbox; returns the keyword arguments (coder= / consensus=) for coding.counting and coding.exports."""
+    if blind_for_me():
+        me = state.coder()
+        st.caption(":material/visibility_off: Blind phase: you see counts of your own codings only"
+                   + ("." if me else "; choose who you are in the sidebar."))
+        if not me:
+            st.stop()
+        return {"coder": me}
     people = [n for n, _ in state.query(_people)]
     choice = st.selectbox(
         "Whose coding", [EVERYONE, CONSENSUS, *people], format_func=lambda o: LABELS.get(o, o), key=key,
