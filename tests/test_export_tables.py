@@ -317,3 +317,17 @@ def test_export_table_any_frame(tmp_path):
     tex = export_table(df, tmp_path / "x.tex", title="T").read_text()
     assert r"A \& B & 1 \\" in tex and r"C\_d & 2 \\" in tex
     assert pd.read_excel(export_table(df, tmp_path / "x.xlsx", title="T")).equals(df)
+
+
+def test_project_without_respondent_attributes_still_exports(sqlite_db, tmp_path):
+    """No `side` attribute anywhere: the split table is left out, everything else is written."""
+    build_project(sqlite_db)
+    from models import Case
+    from sqlalchemy import select
+
+    with sqlite_db.session() as s:
+        for case in s.scalars(select(Case)):
+            case.attributes = {}
+    with sqlite_db.session() as s:
+        names = {p.name for p in export_tables(s, tmp_path / "out", formats=("csv",))}
+    assert "split_by_side.csv" not in names and {"frequencies.csv", "top_three.csv", "themes.csv"} <= names

@@ -128,6 +128,12 @@ def readable_headers(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=header)
 
 
+def _attribute_known(s: Session, attribute: str) -> bool:
+    from ..project import cases
+
+    return any(row.get(attribute) not in (None, "") for row in cases(s))
+
+
 def analysis_tables(s: Session, coder: str | None = None, consensus: bool = False,
                     attribute: str = "side") -> dict[str, pd.DataFrame]:
     """Frequencies, top three, the split by `attribute`, the co-occurrence matrix and (with two or more
@@ -142,8 +148,9 @@ def analysis_tables(s: Session, coder: str | None = None, consensus: bool = Fals
     if "dominant" in top3.columns:
         top3["dominant"] = top3["dominant"].map({True: "yes", False: "no"})
     out["top_three"] = top3
-    split = counting.attribute_split(s, attribute, coder=coder, consensus=consensus)
-    out[f"split_by_{attribute}"] = split.drop(columns=[c for c in ("code_id",) if c in split.columns])
+    if _attribute_known(s, attribute):  # a project without respondent attributes simply has no split table
+        split = counting.attribute_split(s, attribute, coder=coder, consensus=consensus)
+        out[f"split_by_{attribute}"] = split.drop(columns=[c for c in ("code_id",) if c in split.columns])
     co = counting.cooccurrence(s, coder=coder, consensus=consensus)
     matrix = counting.cooccurrence_matrix(co, "respondents")
     matrix = matrix.reset_index().rename(columns={matrix.index.name or "index": "Code"})
