@@ -46,7 +46,7 @@ class Calibrator:
         prior = prior_confidence(scores)
         if self._iso is None:
             return np.clip(prior, 0.0, 1.0)
-        learned = self._iso.predict(scores)  # type: ignore[attr-defined]
+        learned = self._iso.predict(scores.ravel()).reshape(scores.shape)  # type: ignore[attr-defined]
         # trust the learned map more as decisions accumulate (fully from 4 x MIN_DECISIONS)
         w = min(1.0, self.n / (4 * MIN_DECISIONS))
         w = max(w, 0.5)

@@ -40,8 +40,10 @@ from .rules import KeywordRules, content_lemmas, shared_words
 
 Progress = Callable[[int, int, str], None]
 
-KNN = 3                # neighbours averaged for the learned similarity
-PRIOR_STRENGTH = 4.0   # confirmations at which learned and prior evidence weigh the same
+KNN = 1                # neighbours averaged for the nearest-confirmed similarity
+ROCCHIO_PRIOR = 3.0    # the description counts as this many confirmed segments in a code's prototype
+KNN_WEIGHT = 0.5       # how far the nearest confirmed segment can pull the score (at full weight)
+PRIOR_STRENGTH = 4.0   # confirmations at which neighbour/classifier evidence gets half its weight
 LR_MIN = 8             # confirmations (and as many negatives) before a classifier is trained
 LR_WEIGHT = 0.3        # how far the classifier's vote (p - 0.5) moves the learned score
 PARENT_WEIGHT = 0.3    # share of a child code's prior that comes from its parent
@@ -312,13 +314,20 @@ def score_segments(
             continue
         knn = None
         if pos:
+            # Rocchio in score space: the code's prototype is its description (weighted as
+            # ROCCHIO_PRIOR segments) plus the confirmed segments; its cosine with x expands to
+            # (A * prior + sum of similarities) / |A d + sum p|, so examples, parent and lemma
+            # evidence carried by the prior stay in.
             Cp = _centre(np.vstack([seg_vec(i) for i in pos]), corpus_mean)
             sims = X @ Cp.T
+            norm = float(np.linalg.norm(ROCCHIO_PRIOR * D[c] + Cp.sum(0))) or 1.0
+            proto = (ROCCHIO_PRIOR * prior[:, c] + sims.sum(1)) / norm
             k = min(KNN, len(pos))
             top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < len(pos) else sims
             knn = top.mean(1)
             near_seg[:, c] = np.asarray(pos)[sims.argmax(1)]
-            learned = knn
+            w = len(pos) / (len(pos) + PRIOR_STRENGTH)
+            scores[:, c] = proto + KNN_WEIGHT * w * (knn - proto)
             if len(pos) >= LR_MIN:
                 lineage = codes.ancestors.get(cid, set()) | {d for d, a in codes.ancestors.items() if cid in a}
                 others = set(neg)
@@ -332,9 +341,7 @@ def score_segments(
                     key = hashlib.sha1(f"{signature}|{cid}|{pos}|{others_l}".encode()).hexdigest()
                     clf = _classifier(key, Cp, Cn)
                     p = clf.predict_proba(X)[:, 1]
-                    learned = knn + LR_WEIGHT * (p - 0.5)
-            w = len(pos) / (len(pos) + PRIOR_STRENGTH)
-            scores[:, c] = (1 - w) * prior[:, c] + w * learned
+                    scores[:, c] += LR_WEIGHT * w * (p - 0.5)
         if neg:
             Cn = _centre(np.vstack([seg_vec(i) for i in neg]), corpus_mean)
             rej = (X @ Cn.T).max(1)
