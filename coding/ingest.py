@@ -72,12 +72,15 @@ def store_transcript(s: Session, t: Transcript, unit: str, name: str | None = No
     s.flush()
     cases: dict[str, Case] = {}
     rows = []
+    # A span with no speaker belongs to the document's respondent only when the file has no speaker turns at all
+    # (unlabelled answers); in a labelled interview it is a title or header line, not something the respondent said.
+    labelled = any(span.speaker for span in t.segments)
     for i, span in enumerate(t.segments):
         case = None
         if span.respondent:
             case = cases.get(span.respondent) or get_case(s, span.respondent)
             cases[span.respondent] = case
-        elif not span.is_interviewer:
+        elif not span.is_interviewer and (span.speaker or not labelled):
             case = doc_case
         rows.append(dict(
             document_id=doc.id, position=i, start_offset=span.start, end_offset=span.end,
