@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from .schema import AuditEvent, Code, Coding, Document, Memo, Case, utcnow
+from .schema import AuditEvent, Case, Code, Coding, Document, Memo, Segment, utcnow
 
 AUDITED: dict[type, str] = {Coding: "coding", Code: "code", Document: "document", Memo: "memo", Case: "case"}
 # Large or derived columns are left out of the audit payload.
@@ -49,6 +49,40 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             before[col.key] = _plain(hist.deleted[0]) if hist.deleted else None
             after[col.key] = _plain(hist.added[0]) if hist.added else None
     return before, after
+
+
+def _cascade_targets(session: Session, obj: Any) -> list[Any]:
+    """Rows the database would delete silently by ON DELETE CASCADE; deleting them here instead
+    lets the hook record each one (a deleted document takes its codings with it, visibly)."""
+    if isinstance(obj, Document):
+        seg_ids = select(Segment.id).where(Segment.document_id == obj.id)
+        return [*session.scalars(select(Coding).where(Coding.segment_id.in_(seg_ids))),
+                *session.scalars(select(Memo).where((Memo.document_id == obj.id) | Memo.segment_id.in_(seg_ids)))]
+    if isinstance(obj, Segment):
+        return [*session.scalars(select(Coding).where(Coding.segment_id == obj.id)),
+                *session.scalars(select(Memo).where(Memo.segment_id == obj.id))]
+    if isinstance(obj, Code):
+        return [*session.scalars(select(Code).where(Code.parent_id == obj.id)),
+                *session.scalars(select(Coding).where(Coding.code_id == obj.id)),
+                *session.scalars(select(Memo).where(Memo.code_id == obj.id))]
+    return []
+
+
+@event.listens_for(Session, "before_flush")
+def _expand_cascades(session: Session, flush_context: Any, instances: Any) -> None:
+    pending = [o for o in session.deleted if isinstance(o, (Document, Segment, Code))]
+    seen: set[int] = set()
+    with session.no_autoflush:
+        while pending:
+            obj = pending.pop()
+            if id(obj) in seen or inspect(obj).transient:
+                continue
+            seen.add(id(obj))
+            for child in _cascade_targets(session, obj):
+                if child not in session.deleted:
+                    session.delete(child)
+                    if isinstance(child, Code):
+                        pending.append(child)
 
 
 @event.listens_for(Session, "after_flush")

@@ -134,8 +134,6 @@ def test_every_document_change_is_exactly_one_event(project):
         assert s.scalar(select(func.count()).select_from(Segment).where(Segment.document_id == doc_id)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: deleting a document removes its codings by the "
-                   "database cascade, which the flush hook never sees (no engine path deletes documents yet)")
 def test_deleting_a_document_records_the_codings_it_takes_with_it(project):
     db, ids = project
     with db.session("alice") as s:
