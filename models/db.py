@@ -82,8 +82,8 @@ def _begin_immediate(cursor) -> None:  # type: ignore[no-untyped-def]
     """BEGIN IMMEDIATE, retried every few milliseconds while another workbench writes.
 
     Why not SQLite's own busy handler: it sleeps 1, 2, 5, 10 ... 100 ms between tries, so under
-    several writers a waiting coder sleeps long after the lock came free (p95 of an accept went
-    from tens to hundreds of ms). A short, capped back-off keeps the queue moving.
+    several writers a waiting coder can sleep long after the lock came free (slowest accepts of
+    bench/load.py: 200-350 ms, against ~100 ms with this short, capped back-off).
     """
     cursor.execute("PRAGMA busy_timeout=0")
     try:
