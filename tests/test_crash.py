@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from conftest import ROOT
 
-FILES = 200
+FILES = 300
 COCODE = [sys.executable, "-c", "from coding.cli import main; main()"]
 
 
@@ -102,19 +102,19 @@ def test_ingest_killed_mid_write_leaves_a_consistent_project(db_url, tmp_path):
     open_database(db_url).dispose()  # an existing, empty project
     paths = _transcripts(tmp_path / "batch")
     wal = Path(db_url.removeprefix("sqlite:///") + "-wal") if db_url.startswith("sqlite") else None
-    killed = []
-    for delay in (0.3, 1.2):
+    mid_write = []
+    for delay in (0.2, 0.6):
         proc = _start(db_url, paths)
-        was_writing, wal_bytes = _kill_while_storing(proc, delay, wal)
+        was_running, wal_bytes = _kill_while_storing(proc, delay, wal)
         docs = _check_consistent(db_url)
-        if was_writing:
-            killed.append(wal_bytes)
-            assert docs == 0, "a killed import left documents behind"
-        else:
-            assert docs in (0, FILES)
-    assert killed, "the import always finished before the kill: make the batch bigger"
-    if wal is not None:
-        assert max(killed) > 1_000_000, "the kill came before the import wrote anything"
+        assert docs in (0, FILES), "a killed import left part of its batch behind"
+        if docs == FILES:  # it committed just before the kill: consistent, but nothing left to interrupt
+            break
+        if was_running:
+            mid_write.append(wal_bytes)
+    assert mid_write, "the import always finished before the kill: make the batch bigger"
+    if wal is not None:  # the killed transaction had already written pages to the file, and they were ignored
+        assert max(mid_write) > 100_000, mid_write
 
     done = _start(db_url, paths)
     _, err = done.communicate(timeout=300)

@@ -78,7 +78,7 @@ def _read_transcript(suffix: str, data: bytes) -> None:
         read_transcript(path, unit="turn")
         read_transcript(path, unit="sentence")
     except InputError as exc:
-        assert str(exc) and "\n" not in str(exc).strip(), "an InputError must be one readable line"
+        assert str(exc).startswith(str(path)) and exc.problem.strip(), "an InputError names the file and the problem"
 
 
 def _read_codebook(suffix: str, data: bytes) -> None:
@@ -87,7 +87,7 @@ def _read_codebook(suffix: str, data: bytes) -> None:
     try:
         read_codebook(path)
     except InputError as exc:
-        assert str(exc) and "\n" not in str(exc).strip(), "an InputError must be one readable line"
+        assert str(exc).startswith(str(path)) and exc.problem.strip(), "an InputError names the file and the problem"
 
 
 edits = st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=12)
@@ -151,3 +151,14 @@ def _read_and_raise(suffix: str, data: bytes) -> None:
     path = _TMP / f"strict{suffix}"
     path.write_bytes(data)
     read_transcript(path)
+
+
+@pytest.mark.xfail(strict=True, reason="reported to the lead: codebooks/qdc_format.py passes lxml's two-line "
+                   "XMLSyntaxError text into InputError, so the CLI prints two lines")
+def test_a_broken_qdc_is_reported_on_one_line():
+    """Found by the fuzzer: a NUL byte in a .qdc file."""
+    path = _TMP / "nul.qdc"
+    path.write_bytes(b"<\x00")
+    with pytest.raises(InputError) as err:
+        read_codebook(path)
+    assert "\n" not in str(err.value)
