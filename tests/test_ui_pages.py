@@ -306,7 +306,7 @@ def test_blind_phase_hides_other_coders_counts_from_coders_not_supervisors(proje
     assert at.metric and at.button(key="phase_btn").label == "End blind phase"
 
 
-def test_export_without_respondent_sides_disables_what_cannot_be_built(project, tmp_path):
+def test_export_without_respondent_sides_leaves_out_only_the_split(project, tmp_path):
     url = f"sqlite:///{tmp_path / 'bare.db'}"
     database = open_database(url)
     with database.session() as s:
@@ -317,6 +317,7 @@ def test_export_without_respondent_sides_disables_what_cannot_be_built(project, 
     at.session_state["db_url"] = url
     at = on(at.run(), "ui/export_page.py")
     buttons = {b.key: b for b in at.get("download_button")}
-    assert buttons["dl_bundle"].disabled and buttons["dl_frequencies"].disabled
+    assert buttons["dl_split_by_side"].disabled
+    assert not buttons["dl_bundle"].disabled and not buttons["dl_frequencies"].disabled
     assert not buttons["dl_themes_md"].disabled and not buttons["dl_qdpx"].disabled
     assert any("side" in i.value for i in at.info)

@@ -43,13 +43,13 @@ def main() -> None:
     has_side = any("side" in row for row in state.query(cases))
     coders = state.query(human_coders)
     if not has_side:
-        st.info("The analysis tables and the bundle include the supplier vs client split: import respondent "
-                "attributes with a **side** column on the **Project** page first.")
+        st.info("No respondent has a **side** attribute yet, so the supplier vs client split is left out: "
+                "import respondent attributes on the **Project** page to add it.")
     fmt = st.segmented_control("Format", list(FORMATS), format_func=FORMAT_LABELS.get, default="xlsx",
                                key="table_fmt") or "xlsx"
     cols = st.columns(len(TABLES))
     for col, (stem, label) in zip(cols, TABLES.items()):
-        ready = has_side and (stem != "agreement" or len(coders) >= 2)
+        ready = (stem != "split_by_side" or has_side) and (stem != "agreement" or len(coders) >= 2)
         col.download_button(f"⬇ {label}", partial(table_bytes, url, stem, fmt, coder, consensus),
                             file_name=f"{stem}.{fmt}", mime=MIME[fmt], key=f"dl_{stem}", on_click="ignore",
                             width="stretch", disabled=not ready)
@@ -58,7 +58,7 @@ def main() -> None:
     c1, c2 = st.columns(2)
     c1.download_button("⬇ All tables, every format (.zip)", partial(bundle_bytes, url, coder, consensus),
                        file_name="cocode-tables.zip", mime=MIME["zip"], key="dl_bundle", on_click="ignore",
-                       type="primary", width="stretch", disabled=not has_side)
+                       type="primary", width="stretch")
     c2.download_button("⬇ Project for NVivo / ATLAS.ti / MAXQDA (.qdpx)", partial(qdpx_bytes, url),
                        file_name="cocode-project.qdpx", mime=MIME["qdpx"], key="dl_qdpx", on_click="ignore",
                        width="stretch")
