@@ -8,9 +8,9 @@ probabilities, so we map them:
   least MIN_EACH confirmations and MIN_EACH rejections), isotonic regression fitted on
   (score the suggestion had when it was shown, confirmed or rejected). Those scores were
   computed before the decision, so they are held-out by construction.
-* otherwise a fixed logistic PRIOR, fitted once on the zero-shot suggestions of the two
-  benchmark sets (bench/suggest_quality.py: ci-claims and the demo corpus), blended
-  with the isotonic map as decisions accumulate.
+* otherwise a fixed logistic prior, set from the zero-shot top-3 suggestions of the
+  ci-claims benchmark (bench/suggest_quality.py prints the fit: A 8.2, B -3.05); the
+  isotonic map is blended in (at least half weight) once it can be fitted.
 
 `expected_calibration_error` is the measure the benchmark reports.
 """
@@ -23,7 +23,7 @@ import numpy as np
 MIN_DECISIONS = 30
 MIN_EACH = 5
 
-# conf = 1 / (1 + exp(-(A * score + B))): fitted on zero-shot top-3 suggestions (see module doc).
+# conf = 1 / (1 + exp(-(A * score + B))): close to the zero-shot fit on ci-claims (see module doc).
 PRIOR_A = 9.0
 PRIOR_B = -3.2
 

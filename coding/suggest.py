@@ -19,6 +19,7 @@ lookup is vectorised numpy, so re-ranking after one confirmation re-encodes noth
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -52,7 +53,7 @@ REJECT_WEIGHT = 0.5    # push-down for segments closer to a rejection than to a 
 RULE_BONUS = 0.1       # a codebook keyword in the segment
 MIN_CONFIDENCE = 0.1   # below this, a code is not suggested at all ("no code applies")
 CENTRE_SHRINK = 20.0   # segments at which the corpus mean is trusted half-way
-CHUNK = 4096           # segment rows per similarity block (bounds memory on large corpora)
+CHUNK = 16384          # segment rows per similarity block (bounds memory on large corpora)
 TOLERANCE = 0.01       # stored suggestions are rewritten only when they move at least this much
 
 
@@ -359,6 +360,7 @@ def score_segments(
 # --------------------------------------------------------------------------- reasons
 
 
+@functools.lru_cache(maxsize=4096)
 def _quote(text: str, limit: int = 70) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
@@ -503,22 +505,34 @@ def suggest(
             parent_vecs, evidence, seg_vec, rules, signature,
         )
         conf = calibrate(scored.scores).reshape(scored.scores.shape)
-        order = np.argsort(-scored.scores, axis=1, kind="stable")
+        # candidates per row: the best top_k + a margin for parent/child clashes (rows with decided codes: all)
+        width = min(len(codes.ids), top_k + 8)
+        part = np.argpartition(-scored.scores, width - 1, axis=1)[:, :width] if width < len(codes.ids) else \
+            np.tile(np.arange(len(codes.ids)), (len(block), 1))
+        part_scores = np.take_along_axis(scored.scores, part, 1)
+        order = np.take_along_axis(part, np.argsort(-part_scores, axis=1, kind="stable"), 1)
+        order_list = order.tolist()
+        ok_list = (np.take_along_axis(conf, order, 1) >= min_confidence).tolist()
         for bi, i in enumerate(block):
             row = segs[i]
-            decided = evidence.decided.get(row.id, set())
+            decided = evidence.decided.get(row.id, ())
             chosen: list[int] = []
             chosen_ids: set[int] = set()
-            for c in order[bi]:
-                if len(chosen) >= top_k or conf[bi, c] < min_confidence:
+            row_order = order_list[bi]
+            if len(row_order) < len(codes.ids) and decided:
+                row_order = np.argsort(-scored.scores[bi], kind="stable").tolist()
+                row_ok = (conf[bi, row_order] >= min_confidence).tolist()
+            else:
+                row_ok = ok_list[bi]
+            for c, ok in zip(row_order, row_ok):
+                if len(chosen) >= top_k or not ok:
                     break
                 cid = codes.ids[c]
                 if cid in decided:
                     continue
-                lineage = codes.ancestors[cid]
-                if lineage & chosen_ids or any(cid in codes.ancestors[o] for o in chosen_ids):
+                if chosen_ids and (codes.ancestors[cid] & chosen_ids or any(cid in codes.ancestors[o] for o in chosen_ids)):
                     continue
-                chosen.append(int(c))
+                chosen.append(c)
                 chosen_ids.add(cid)
             suggestions = []
             for c in chosen:
