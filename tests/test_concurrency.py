@@ -178,7 +178,8 @@ def _run(url: str, tmp_path: Path) -> dict:
     conflicts = sum(log["conflicts"] for log in logs)
     assert ok + conflicts == WORKERS * ACTIONS
     assert conflicts > 0, "the coders never collided: the test did not exercise concurrency"
-    assert elapsed < 60, f"{elapsed:.1f}s"
+    # designed to take well under 60 s (9-15 s on a quiet 2-core machine); only a stuck run fails here
+    assert elapsed < 180, f"{elapsed:.1f}s"
     return {"ok": ok, "changes": sum(replay_ok), "conflicts": conflicts, "events": len(events), "rows": len(final),
             "seconds": round(elapsed, 1)}
 
@@ -196,27 +197,22 @@ def test_concurrent_coders_postgres(pg_url, tmp_path):
     print("postgres", stats)
 
 
-def test_session_with_a_nested_write_is_still_one_transaction(db):
+def test_session_with_a_nested_write_is_still_one_transaction(db_url):
     """A change made inside set_coding's savepoint is undone with the rest of the session
     (pysqlite alone would commit it at RELEASE SAVEPOINT)."""
     from coding.codings import set_coding
-    from models import Coding
+    from models import Coding, open_database
 
-    ids = None
-    url = db.url
-    db.dispose()
-    ids = _setup(url)
-    from models import open_database
-
-    db2 = open_database(url)
+    ids = _setup(db_url)
+    db = open_database(db_url)
     seg, code = ids["segments"][0], ids["codes"][0]
     try:
         with pytest.raises(RuntimeError):
-            with db2.session("alice") as s:
+            with db.session("alice") as s:
                 set_coding(s, seg, code, "model", status="rejected", label="changed", expected_version=1)
                 raise RuntimeError("the rest of the request failed")
-        with db2.session() as s:
+        with db.session() as s:
             row = s.scalar(select(Coding).where(Coding.segment_id == seg, Coding.code_id == code))
             assert (row.status, row.label, row.version) == ("suggested", None, 1)
     finally:
-        db2.dispose()
+        db.dispose()

@@ -140,3 +140,38 @@ def test_postgres_upgrades_from_0001_and_guards_the_trail_against_truncate(pg_ur
             assert len(s.scalars(select(AuditEvent)).all()) == 1
     finally:
         db.dispose()
+
+
+def test_schema_changes_are_transactional_on_sqlite(sqlite_db):
+    """DDL runs inside the transaction (pysqlite alone would autocommit each CREATE), so a
+    migration that fails half-way leaves the old schema, not half a new one."""
+    with pytest.raises(RuntimeError):
+        with sqlite_db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+            conn.exec_driver_sql("ALTER TABLE project ADD COLUMN half_col TEXT")
+            raise RuntimeError("the migration failed here")
+    insp = inspect(sqlite_db.engine)
+    assert not insp.has_table("half_done")
+    assert "half_col" not in {c["name"] for c in insp.get_columns("project")}
+
+
+def _open(url: str) -> str:
+    from models import open_database as _open_database
+
+    db = _open_database(url)
+    db.dispose()
+    return "ok"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_workbenches_opening_a_new_project_at_once_create_the_schema_once(backend, request, tmp_path):
+    """Four workbenches start on a new (or older) project at the same moment: the upgrade runs once, nobody fails."""
+    import multiprocessing as mp
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    with mp.get_context("spawn").Pool(4) as pool:
+        assert pool.map(_open, [url] * 4) == ["ok"] * 4
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    engine.dispose()
