@@ -15,7 +15,8 @@ class InputError(ValueError):
         # args = (path, problem) so the error survives pickling (multiprocessing, Streamlit).
         super().__init__(path, problem)
         self.path: str | None = None if path is None else os.fsdecode(path)
-        self.problem: str = str(problem)
+        # Library messages (lxml, zipfile) can span lines; the contract is one line.
+        self.problem: str = " ".join(str(problem).split())
 
     def __str__(self) -> str:
         if self.path is None:

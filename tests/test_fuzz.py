@@ -153,8 +153,6 @@ def _read_and_raise(suffix: str, data: bytes) -> None:
     read_transcript(path)
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: codebooks/qdc_format.py passes lxml's two-line "
-                   "XMLSyntaxError text into InputError, so the CLI prints two lines")
 def test_a_broken_qdc_is_reported_on_one_line():
     """Found by the fuzzer: a NUL byte in a .qdc file."""
     path = _TMP / "nul.qdc"

@@ -31,6 +31,7 @@ def _main(
 ) -> None:
     _state["db"] = db
     _state["actor"] = actor
+    _state["database"] = None  # each invocation opens the database it names (matters for in-process runners)
 
 
 def database() -> Database:
