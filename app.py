@@ -17,6 +17,7 @@ PAGES = [
     st.Page("ui/analyse_page.py", title="Analyse", icon=":material/bar_chart:", url_path="analyse"),
     st.Page("ui/agreement_page.py", title="Agreement", icon=":material/balance:", url_path="agreement"),
     st.Page("ui/export_page.py", title="Export", icon=":material/download:", url_path="export"),
+    st.Page("ui/audit_page.py", title="Audit trail", icon=":material/history:", url_path="audit"),
 ]
 
 page = st.navigation(PAGES)

@@ -23,7 +23,7 @@ AppTest = streamlit_testing.AppTest
 
 APP = str(ROOT / "app.py")
 PAGES = ["ui/project_page.py", "ui/codebook_page.py", "ui/code_page.py", "ui/analyse_page.py",
-         "ui/agreement_page.py", "ui/export_page.py"]
+         "ui/agreement_page.py", "ui/export_page.py", "ui/audit_page.py"]
 NASTY = ("Interviewer: What are the top three things that make it work?\n\n"
          "R1: <script>alert('x')</script> Trust is **first** ![leak](http://example.invalid/t.png) "
          "[click](javascript:alert(1)) :red[governance] $x^2$\n")
@@ -321,3 +321,14 @@ def test_export_without_respondent_sides_leaves_out_only_the_split(project, tmp_
     assert not buttons["dl_bundle"].disabled and not buttons["dl_frequencies"].disabled
     assert not buttons["dl_themes_md"].disabled and not buttons["dl_qdpx"].disabled
     assert any("side" in i.value for i in at.info)
+
+
+def test_audit_page_lists_who_changed_what(project):
+    at = on(app("alice"), "ui/audit_page.py")
+    frame = at.dataframe[0].value
+    # The fixture's writes were made as "setup": bob's and alice's codings and the model's suggestions.
+    assert {"create"} <= set(frame["action"]) and "coding" in set(frame["what"])
+    assert (frame["who"] == "setup").all()
+    at.selectbox(key="audit_entity").select("document").run()
+    frame = at.dataframe[0].value
+    assert set(frame["what"]) == {"document"} and len(frame) == 2
