@@ -6,10 +6,11 @@ corpus mean so that what every segment shares, e.g. "outsourcing", does not coun
 * prior: similarity to the code's "name: description" and to its best example phrase;
   for a child code the parent's similarity contributes too (a category under a theme),
   plus a small weight for lemmas shared with the code's words (idf-weighted);
-* learned: the mean similarity to the k nearest segments a human confirmed for the code
-  and, once it has LR_MIN confirmations, a logistic-regression vote trained on confirmed
-  (positive) against other confirmed and rejected (negative) segments. The weight moves
-  from prior to learned as n/(n + PRIOR_STRENGTH) with n confirmations;
+* learned: once a human confirmed segments for the code, its prototype becomes the
+  description (worth ROCCHIO_PRIOR segments) plus those segments (Rocchio, computed in
+  score space), pulled towards the nearest confirmed segment; from LR_MIN confirmations a
+  logistic-regression vote (confirmed against other confirmed and rejected segments) is
+  added. Neighbour and classifier evidence weigh n/(n + PRIOR_STRENGTH) with n confirmations;
 * rejections: a segment closer to one where a human rejected the code than to the
   code's confirmed segments is pushed down;
 * rules: a codebook keyword found in the segment adds RULE_BONUS (source "rule").
