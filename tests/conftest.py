@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -111,3 +112,19 @@ def embedder():
     from coding.embeddings import load_model
 
     return load_model()
+
+
+class CocodeRunner(CliRunner):
+    """In-process `cocode`, with the CLI's per-process database cache emptied before each command
+    (as a fresh process would start)."""
+
+    def invoke(self, app, args, **kwargs):  # type: ignore[no-untyped-def,override]
+        from coding.cli import _app as cli_state
+
+        cli_state._state.update({"db": None, "database": None, "actor": None})
+        try:
+            return super().invoke(app, args, **kwargs)
+        finally:
+            if cli_state._state.get("database") is not None:
+                cli_state._state["database"].dispose()
+            cli_state._state.update({"db": None, "database": None, "actor": None})

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from typer.testing import CliRunner
 
 from coding import audit_log, codebook_edit
 from coding.codings import accept_suggestion, reject_suggestion, remove_coding, set_coding
@@ -18,7 +17,7 @@ from coding.errors import CocodeError
 from coding.ingest import ingest
 from models import AuditEvent, Coding, Document, Segment
 
-from conftest import DEMO, ROOT
+from conftest import DEMO, ROOT, CocodeRunner
 
 
 def _events(s, after_id: int = 0) -> list[AuditEvent]:
@@ -217,7 +216,7 @@ def test_cli_audit(tmp_path: Path):
     from coding.cli import app
 
     dbfile = tmp_path / "p.db"
-    runner = _Runner()
+    runner = CocodeRunner()
     r = runner.invoke(app, ["--db", str(dbfile), "--as", "alice", "ingest", str(DEMO / "OS1_R1_interview.txt")])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["--db", str(dbfile), "--as", "bob", "ingest", str(DEMO / "C1_R1_interview.txt")])
@@ -231,19 +230,3 @@ def test_cli_audit(tmp_path: Path):
     assert r.exit_code == 0 and "alice" in r.stdout and "bob" in r.stdout and "create" in r.stdout
     r = runner.invoke(app, ["--db", str(dbfile), "audit", "--entity", "segment"])
     assert r.exit_code != 0
-
-
-class _Runner(CliRunner):
-    """In-process `cocode`, with the CLI's per-process database cache emptied before each command
-    (as a fresh process would start)."""
-
-    def invoke(self, app, args, **kwargs):  # type: ignore[no-untyped-def,override]
-        from coding.cli import _app as cli_state
-
-        cli_state._state.update({"db": None, "database": None, "actor": None})
-        try:
-            return super().invoke(app, args, **kwargs)
-        finally:
-            if cli_state._state.get("database") is not None:
-                cli_state._state["database"].dispose()
-            cli_state._state.update({"db": None, "database": None, "actor": None})

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from typer.testing import CliRunner
 
 from coding.backup import backup, last_backup, pg_dump_command
 from coding.codings import set_coding
@@ -17,7 +16,7 @@ from coding.ingest import ingest
 from coding.project import init_project
 from models import Base, Code, Segment, open_database
 
-from conftest import DEMO
+from conftest import DEMO, CocodeRunner
 
 
 def _rows(db) -> dict[str, list[tuple]]:
@@ -138,7 +137,7 @@ def test_pg_dump_command_quotes_and_hides_the_password():
 def test_cli_backup(tmp_path):
     from coding.cli import app
 
-    runner = _Runner()
+    runner = CocodeRunner()
     dbfile = tmp_path / "p.db"
     assert runner.invoke(app, ["--db", str(dbfile), "--as", "a", "ingest", str(DEMO / "OS2_R1_interview.txt")]).exit_code == 0
     r = runner.invoke(app, ["--db", str(dbfile), "backup", str(tmp_path / "b.db")])
@@ -148,19 +147,3 @@ def test_cli_backup(tmp_path):
     con.close()
     r = runner.invoke(app, ["--db", str(dbfile), "backup", str(tmp_path / "b.db")])
     assert r.exit_code != 0
-
-
-class _Runner(CliRunner):
-    """In-process `cocode`, with the CLI's per-process database cache emptied before each command
-    (as a fresh process would start)."""
-
-    def invoke(self, app, args, **kwargs):  # type: ignore[no-untyped-def,override]
-        from coding.cli import _app as cli_state
-
-        cli_state._state.update({"db": None, "database": None, "actor": None})
-        try:
-            return super().invoke(app, args, **kwargs)
-        finally:
-            if cli_state._state.get("database") is not None:
-                cli_state._state["database"].dispose()
-            cli_state._state.update({"db": None, "database": None, "actor": None})
