@@ -6,13 +6,14 @@ corpus mean so that what every segment shares, e.g. "outsourcing", does not coun
 * prior: similarity to the code's "name: description" and to its best example phrase;
   for a child code the parent's similarity contributes too (a category under a theme),
   plus a small weight for lemmas shared with the code's words (idf-weighted);
-* learned: once a human confirmed segments for the code, its prototype becomes the
-  description (worth ROCCHIO_PRIOR segments) plus those segments (Rocchio, computed in
-  score space), pulled towards the nearest confirmed segment; from LR_MIN confirmations a
-  logistic-regression vote (confirmed against other confirmed and rejected segments) is
-  added. Neighbour and classifier evidence weigh n/(n + PRIOR_STRENGTH) with n confirmations;
-* rejections: a segment closer to one where a human rejected the code than to the
-  code's confirmed segments is pushed down;
+* learned, joint: as soon as two codes have a confirmation (or any code a rejection), one
+  softmax model over all codes is fitted on the human decisions with the prior as its offset
+  (fit_joint): confirmations are its targets, rejections count as -log(1 - p), and an L2
+  penalty keeps it near the prior while evidence is thin. It supplies JOINT_BLEND of the score;
+* learned, per code: the code's prototype becomes the description (worth ROCCHIO_PRIOR
+  segments) plus its confirmed segments (Rocchio, computed in score space), pulled towards
+  the nearest confirmed segment; from LR_MIN confirmations a per-code logistic-regression
+  vote is added. Neighbour and classifier evidence weigh n/(n + PRIOR_STRENGTH);
 * rules: a codebook keyword found in the segment adds RULE_BONUS (source "rule").
 
 Scores become confidences through coding.calibration. Everything after the embedding
@@ -50,11 +51,17 @@ LR_MIN = 8             # confirmations (and as many negatives) before a classifi
 LR_WEIGHT = 0.3        # how far the classifier's vote (p - 0.5) moves the learned score
 PARENT_WEIGHT = 0.3    # share of a child code's prior that comes from its parent
 LEX_WEIGHT = 0.2       # shared-lemma evidence
-REJECT_WEIGHT = 0.5    # push-down for segments closer to a rejection than to a confirmation
+REJECT_WEIGHT = 0.0    # per-code push-down for segments closer to a rejection than to a confirmation (off: rejections act through the joint model)
 RULE_BONUS = 0.1       # a codebook keyword in the segment
 MIN_CONFIDENCE = 0.1   # below this, a code is not suggested at all ("no code applies")
 CENTRE_SHRINK = 20.0   # segments at which the corpus mean is trusted half-way
 CHUNK = 16384          # segment rows per similarity block (bounds memory on large corpora)
+JOINT = True           # fit one softmax model over all codes on the human decisions (see fit_joint)
+JOINT_MIN_CODES = 2    # codes with a confirmation before the joint model starts (any rejection starts it too)
+JOINT_TEMP = 15.0      # scale of the prior's scores as the joint model's logits
+JOINT_L2 = 1.0         # L2 penalty on the joint model's weights (in logit units)
+JOINT_REJECT = 1.0     # weight of a rejection (-log(1 - p)) against a confirmation (-log p)
+JOINT_BLEND = 0.5      # share of the final score that comes from the joint model (the rest: per-code evidence)
 TOLERANCE = 0.01       # stored suggestions are rewritten only when they move at least this much
 
 
@@ -234,37 +241,11 @@ def _classifier(key: str, Xp: np.ndarray, Xn: np.ndarray):  # type: ignore[no-un
     return clf
 
 
-@dataclass
-class Scored:
-    scores: np.ndarray                # n x m
-    near_seg: np.ndarray              # n x m: index into `confirmed_ids` of the nearest confirmed segment (-1 none)
-    near_example: np.ndarray          # n x m: index into codes.examples of the best example (-1 none)
-    rule_hits: list[dict[int, list[str]]]
-    lemmas: list[frozenset[str]]
-
-
-def score_segments(
-    target_vecs: np.ndarray,
-    target_texts: list[str],
-    corpus_mean: np.ndarray,
-    codes: CodeSet,
-    code_vecs: np.ndarray,
-    example_vecs: np.ndarray,
-    parent_vecs: dict[int, np.ndarray],
-    evidence: Evidence,
-    seg_vec: Callable[[int], np.ndarray],
-    rules: KeywordRules | None,
-    signature: str = "",
-) -> Scored:
-    """Blend prior, neighbour, classifier, rejection and rule evidence into an n x m score matrix."""
-    n, m = len(target_vecs), len(codes.ids)
-    X = _centre(target_vecs, corpus_mean)
-    code_mu = code_vecs.mean(0) if m >= 3 else corpus_mean
-    D = _centre(code_vecs, code_mu)
-    E = _centre(example_vecs, corpus_mean) if len(example_vecs) else np.zeros((0, X.shape[1]), np.float32)
-    P = {pid: _centre(v[None, :], code_mu)[0] for pid, v in parent_vecs.items()}
-
-    # prior: description, best example, parent
+def _prior(
+    X: np.ndarray, texts: list[str], codes: CodeSet, D: np.ndarray, E: np.ndarray, P: dict[int, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, list[frozenset[str]]]:
+    """Zero-shot evidence for centred segment vectors X: description, best example, parent, shared lemmas."""
+    n, m = len(X), len(codes.ids)
     own = X @ D.T
     near_example = np.full((n, m), -1, dtype=np.int64)
     if len(E):
@@ -286,7 +267,7 @@ def score_segments(
         prior[:, c] = (1 - PARENT_WEIGHT) * own[:, c] + PARENT_WEIGHT * parent_sim
 
     # shared lemmas, idf-weighted over the codebook
-    lemmas = content_lemmas(target_texts)
+    lemmas = content_lemmas(texts)
     df: dict[str, int] = defaultdict(int)
     for lem in codes.lemmas:
         for w in lem:
@@ -305,8 +286,137 @@ def score_segments(
             if hit:
                 S[i, hit] = 1.0
         prior += LEX_WEIGHT * (S @ C.T) / norm
+    return prior, near_example, lemmas
 
-    scores = prior
+
+_JOINT_CACHE: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def fit_joint(
+    Xt: np.ndarray, prior_t: np.ndarray, targets: np.ndarray, rejected: np.ndarray,
+    temp: float | None = None, l2: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One softmax model over all codes, fitted on the human decisions, with the prior as offset.
+
+    Why joint and with an offset: with few confirmations per code (one or two), per-code models
+    cannot be trained, but a single model over all codes can be, from the first two decisions;
+    the zero-shot prior (scaled by `temp`) is its starting point, so codes nobody confirmed yet
+    still compete with their description, and the L2 penalty keeps the learned part small
+    until the evidence grows. logits = temp * prior + X W^T + b.
+    `targets` (rows x codes) holds each confirmed segment's codes (rows sum to 1, or 0 for a
+    segment with rejections only); `rejected` (same shape, 0/1) adds -log(1 - p) per rejection.
+    Returns (W, b) in score units (already divided by temp).
+    """
+    from scipy.optimize import minimize
+
+    temp = JOINT_TEMP if temp is None else temp
+    l2 = JOINT_L2 if l2 is None else l2
+    n, d = Xt.shape
+    m = prior_t.shape[1]
+    X64 = Xt.astype(np.float64)
+    off = temp * prior_t.astype(np.float64)
+    T = targets.astype(np.float64)
+    R = rejected.astype(np.float64) * JOINT_REJECT
+    has_pos = T.sum(1, keepdims=True)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        W = theta[: m * d].reshape(m, d)
+        b = theta[m * d:]
+        Z = off + X64 @ W.T + b
+        Z -= Z.max(1, keepdims=True)
+        eZ = np.exp(Z)
+        Pr = eZ / eZ.sum(1, keepdims=True)
+        logP = Z - np.log(eZ.sum(1, keepdims=True))
+        q = np.clip(1.0 - Pr, 1e-12, None)
+        f = -(T * logP).sum() - (R * np.log(q)).sum() + 0.5 * l2 * ((W * W).sum() + (b * b).sum())
+        r = R * Pr / q
+        G = Pr * has_pos - T + r - Pr * r.sum(1, keepdims=True)
+        gW = G.T @ X64 + l2 * W
+        gb = G.sum(0) + l2 * b
+        return float(f), np.concatenate([gW.ravel(), gb])
+
+    res = minimize(loss, np.zeros(m * d + m), jac=True, method="L-BFGS-B", options={"maxiter": 200})
+    W = res.x[: m * d].reshape(m, d) / temp
+    b = res.x[m * d:] / temp
+    return W.astype(np.float32), b.astype(np.float32)
+
+
+@dataclass
+class Scored:
+    scores: np.ndarray                # n x m
+    near_seg: np.ndarray              # n x m: index into `confirmed_ids` of the nearest confirmed segment (-1 none)
+    near_example: np.ndarray          # n x m: index into codes.examples of the best example (-1 none)
+    rule_hits: list[dict[int, list[str]]]
+    lemmas: list[frozenset[str]]
+
+
+def _joint_model(
+    codes: CodeSet, evidence: Evidence, corpus_mean: np.ndarray, D: np.ndarray, E: np.ndarray,
+    P: dict[int, np.ndarray], seg_vec: Callable[[int], np.ndarray], seg_text: Callable[[int], str] | None,
+    signature: str,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The joint model for the current decisions (cached by their signature).
+
+    None until JOINT_MIN_CODES codes have a confirmation (one confirmed code alone would only
+    teach "always this code") unless there are rejections, which it can use from the first.
+    """
+    col = {cid: c for c, cid in enumerate(codes.ids)}
+    confirmed_codes = [cid for cid, segs in evidence.positive.items() if segs and cid in col]
+    rejections = any(segs for cid, segs in evidence.negative.items() if cid in col)
+    if (len(confirmed_codes) < JOINT_MIN_CODES and not rejections) or seg_text is None:
+        return None
+    key = hashlib.sha1(f"{signature}|{codes.ids}|{evidence.signature()}|{JOINT_TEMP}|{JOINT_L2}|{JOINT_REJECT}".encode()).hexdigest()
+    if key in _JOINT_CACHE:
+        return _JOINT_CACHE[key]
+    rows = sorted({s for d in (evidence.positive, evidence.negative) for cid, segs in d.items() if cid in col for s in segs})
+    at = {sid: r for r, sid in enumerate(rows)}
+    T = np.zeros((len(rows), len(codes.ids)), np.float32)
+    R = np.zeros_like(T)
+    for cid, segs in evidence.positive.items():
+        if cid in col:
+            for sid in segs:
+                T[at[sid], col[cid]] = 1.0
+    for cid, segs in evidence.negative.items():
+        if cid in col:
+            for sid in segs:
+                if not T[at[sid], col[cid]]:
+                    R[at[sid], col[cid]] = 1.0
+    sums = T.sum(1, keepdims=True)
+    T = np.divide(T, sums, out=np.zeros_like(T), where=sums > 0)
+    Xt = _centre(np.vstack([seg_vec(s) for s in rows]), corpus_mean)
+    prior_t, _, _ = _prior(Xt, [seg_text(s) for s in rows], codes, D, E, P)
+    model = fit_joint(Xt, prior_t, T, R)
+    if len(_JOINT_CACHE) > 64:
+        _JOINT_CACHE.clear()
+    _JOINT_CACHE[key] = model
+    return model
+
+
+def score_segments(
+    target_vecs: np.ndarray,
+    target_texts: list[str],
+    corpus_mean: np.ndarray,
+    codes: CodeSet,
+    code_vecs: np.ndarray,
+    example_vecs: np.ndarray,
+    parent_vecs: dict[int, np.ndarray],
+    evidence: Evidence,
+    seg_vec: Callable[[int], np.ndarray],
+    rules: KeywordRules | None,
+    signature: str = "",
+    seg_text: Callable[[int], str] | None = None,
+) -> Scored:
+    """Blend prior, neighbour, classifier, rejection and rule evidence into an n x m score matrix."""
+    n, m = len(target_vecs), len(codes.ids)
+    X = _centre(target_vecs, corpus_mean)
+    code_mu = code_vecs.mean(0) if m >= 3 else corpus_mean
+    D = _centre(code_vecs, code_mu)
+    E = _centre(example_vecs, corpus_mean) if len(example_vecs) else np.zeros((0, X.shape[1]), np.float32)
+    P = {pid: _centre(v[None, :], code_mu)[0] for pid, v in parent_vecs.items()}
+    prior, near_example, lemmas = _prior(X, target_texts, codes, D, E, P)
+    joint = _joint_model(codes, evidence, corpus_mean, D, E, P, seg_vec, seg_text, signature) if JOINT else None
+
+    scores = prior.copy()
     near_seg = np.full((n, m), -1, dtype=np.int64)
     # learned evidence, per code that has any
     for c, cid in enumerate(codes.ids):
@@ -349,6 +459,10 @@ def score_segments(
             rej = (X @ Cn.T).max(1)
             ref = knn if knn is not None else prior[:, c]
             scores[:, c] -= REJECT_WEIGHT * np.maximum(0.0, rej - ref)
+
+    if joint is not None:
+        W, b = joint
+        scores = (1 - JOINT_BLEND) * scores + JOINT_BLEND * (prior + X @ W.T + b)
 
     hits = rules.match(target_texts) if rules else [{} for _ in range(n)]
     col = {cid: c for c, cid in enumerate(codes.ids)}
@@ -503,7 +617,7 @@ def suggest(
             progress(start, len(targets), "ranking")
         scored = score_segments(
             all_vecs[block], [segs[i].text for i in block], corpus_mean, codes, code_vecs, example_vecs,
-            parent_vecs, evidence, seg_vec, rules, signature,
+            parent_vecs, evidence, seg_vec, rules, signature, seg_text,
         )
         conf = calibrate(scored.scores).reshape(scored.scores.shape)
         # candidates per row: the best top_k + a margin for parent/child clashes (rows with decided codes: all)

@@ -194,6 +194,57 @@ def test_confirmations_pull_ranking_towards_a_code_and_rejections_push_down(sqli
     assert base is not None and (pushed is None or pushed < base)
 
 
+def test_joint_model_starts_with_one_confirmation_on_two_codes_and_pulls_towards_them(sqlite_db, embedder):
+    """One confirmation for each of two codes is enough for the joint model; a segment like the
+    one confirmed for Innovation moves towards Innovation and away from the other code."""
+    from coding import suggest as mod
+
+    texts = [
+        "Every Friday the two managers have coffee and talk through the week.",
+        "The managers sit down each Friday afternoon over a coffee.",
+        "We track twelve service levels and the dashboard goes to the board each month.",
+    ]
+    with sqlite_db.session("t") as s:
+        ids = make_project(s, texts + TEXTS)
+        before = suggest(s, embedder, top_k=3, min_confidence=0.0, store=False)
+        mod._JOINT_CACHE.clear()
+        set_coding(s, ids[0], find_code(s, "Innovation").id, "alice")
+        assert not mod._JOINT_CACHE  # nothing fitted yet...
+        suggest(s, embedder, top_k=3, min_confidence=0.0, store=False)
+        assert not mod._JOINT_CACHE  # ...with one confirmed code
+        set_coding(s, ids[2], find_code(s, "Measurement").id, "alice")
+        after = suggest(s, embedder, top_k=3, min_confidence=0.0, store=False)
+    assert len(mod._JOINT_CACHE) == 1  # two codes with one confirmation each: the joint model is on
+    target = ids[1]
+    assert score_of(after, target, "Innovation") > score_of(before, target, "Innovation")
+    gap_before = score_of(before, target, "Innovation") - score_of(before, target, "Measurement")
+    gap_after = score_of(after, target, "Innovation") - score_of(after, target, "Measurement")
+    assert gap_after > gap_before
+
+
+def test_fit_joint_learns_clusters_and_rejections_against_a_flat_prior():
+    """Unit check of the softmax-with-offset fit: two clusters confirmed for codes 0 and 1, a
+    rejection of code 2 near cluster 0; a new point near cluster 0 is pushed to code 0, away from 2."""
+    from coding.suggest import fit_joint
+
+    rng = np.random.default_rng(0)
+    a, b = np.eye(8)[0], np.eye(8)[1]
+    Xt = np.vstack([a + 0.1 * rng.normal(size=8) for _ in range(2)] + [b + 0.1 * rng.normal(size=8) for _ in range(2)]
+                   + [a + 0.1 * rng.normal(size=8)])
+    prior = np.zeros((5, 3))
+    T = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 0]], float)
+    R = np.zeros((5, 3))
+    R[4, 2] = 1
+    W, bias = fit_joint(Xt, prior, T, R)
+    adj = a @ W.T + bias
+    assert adj[0] > adj[1] and adj[0] > adj[2]
+    adj_b = b @ W.T + bias
+    assert adj_b[1] > adj_b[0]
+    # with no decisions at all the model learns nothing: the prior alone ranks
+    W0, b0 = fit_joint(Xt, prior, np.zeros((5, 3)), np.zeros((5, 3)))
+    assert np.allclose(W0, 0) and np.allclose(b0, 0)
+
+
 def test_classifier_takes_over_with_many_confirmations(sqlite_db, embedder):
     """With LR_MIN+ confirmations per code the learned evidence dominates the description."""
     from coding import suggest as mod
