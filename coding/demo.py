@@ -12,6 +12,7 @@ from codebooks import load_shipped
 from models import Database, Document, Segment
 
 from .codebook_store import find_code, import_codebook
+from .coders import get_coder
 from .codings import set_coding
 from .ingest import import_cases, ingest
 from .project import get_project
@@ -71,6 +72,7 @@ def build_demo(db: Database, *, force: bool = False, suggest: bool = True) -> st
         report = ingest(s, demo_files(), "turn")
         import_cases(s, DEMO_DIR / "respondents.csv")
         seeded = seed_double_coding(s)
+        get_coder(s, "sam", role="supervisor")  # the demo's supervisor, who settles alice's and bob's disagreements
     summary = f"demo project: {len(report.imported)} transcripts, {report.segments} segments, {seeded} demo codings"
     if suggest:
         try:

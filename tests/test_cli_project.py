@@ -134,4 +134,9 @@ def test_demo_command_builds_the_demo_project_once(sqlite_url: str):
     with db.session() as s:
         docs = documents(s)
     assert len(docs) == 10 and sum(d["coded"] for d in docs) == 6  # six double-coded top-three answers
+    from coding.coders import list_coders
+
+    with db.session() as s:
+        roles = {c.name: c.role for c in list_coders(s)}
+    assert roles == {"alice": "coder", "bob": "coder", "sam": "supervisor"}
     db.dispose()
