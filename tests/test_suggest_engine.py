@@ -323,6 +323,53 @@ def test_keyword_rules_give_source_rule(sqlite_db, embedder):
     assert all(x["source"] == "model" for x in by_id(results)[ids[0]]["suggestions"])
 
 
+def test_one_tokenisation_pass_gives_what_the_full_spacy_pipeline_gives():
+    """Lemmas and keyword hits come from one tokenisation per text (lemmas looked up per distinct word,
+    prefix keywords per distinct token); they must equal what the lemmatizer pipeline and spaCy's
+    REGEX Matcher give, irregular forms, case and repeated texts included."""
+    from spacy.matcher import Matcher
+
+    from coding import rules
+
+    first = "The meetings went well; we were escalating issues quickly."
+    texts = [first, "Escalation? ESCALATED twice, Meetings!", "They don't trust the scorecards, well-known problem.",
+             "nothing here", first]
+    rules._MEMO.clear()
+    rules._ORTH_CONTENT.clear()
+    keywords = {1: ["meeting", "go"], 2: ["escalat*", "Scorecard"], 3: ["well-known", "trust*"]}
+    kr = rules.KeywordRules(keywords)
+    lemmas, hits = rules.analyse(texts, kr)
+
+    pipe = rules.nlp()
+    assert "lemmatizer" in pipe.pipe_names
+    expected_lemmas = []
+    prefix = Matcher(pipe.vocab)
+    for cid, kws in keywords.items():
+        for i, kw in enumerate(kws):
+            if kw.endswith("*"):
+                prefix.add(f"{cid}:{i}", [[{"LOWER": {"REGEX": f"^{kw[:-1].lower()}"}}]])
+    expected_hits = []
+    for doc in pipe.pipe(texts):
+        words = set()
+        for tok in doc:
+            low = tok.lower_
+            if tok.is_alpha and len(low) >= 3 and low not in rules.STOP and (tok.lemma_ or low).lower() not in rules.STOP:
+                words.add((tok.lemma_ or low).lower())
+        expected_lemmas.append(frozenset(words))
+        found = {}
+        for matcher in (kr.lower, kr.lemma, prefix):
+            for match_id, _, _ in matcher(doc):
+                cid, kw = kr._label[pipe.vocab.strings[match_id]]
+                if kw not in found.setdefault(cid, []):
+                    found[cid].append(kw)
+        expected_hits.append(found)
+    assert lemmas == expected_lemmas
+    assert "meeting" in lemmas[0] and "escalate" in lemmas[0] and "go" not in lemmas[0]  # "went" -> "go", a stop word
+    assert hits == expected_hits
+    assert hits[0] == {1: ["go"], 2: ["escalat*"]} and hits[3] == {}  # "went" hits "go" through its lemma
+    assert rules.content_lemmas(texts) == expected_lemmas and kr.match(texts) == expected_hits  # memoised path
+
+
 def test_tree_codebook_suggests_leaves_with_their_theme_and_never_parent_and_child(sqlite_db, embedder):
     from codebooks import load_shipped
 
@@ -383,3 +430,46 @@ def test_cli_reports_missing_model_in_one_line(tmp_path):
     empty = subprocess.run([sys.executable, "-m", "coding.cli", "--db", str(tmp_path / "e.db"), "suggest"],
                            capture_output=True, text=True, cwd=ROOT)
     assert empty.returncode == 2 and "codebook is empty" in empty.stderr
+
+
+def test_bulk_stored_suggestions_each_have_their_create_event_in_the_same_transaction(db, embedder):
+    """Suggestions are inserted in bulk (not through the ORM), so the audit events are written by
+    the store itself: one "create" per new row, with the same payload the ORM hook gives a coding."""
+    from models import AuditEvent
+
+    with db.session("t") as s:
+        ids = make_project(s)
+        human = set_coding(s, ids[0], find_code(s, "Trust").id, "alice")  # an ORM-written coding, for its payload
+        human_id = human.id
+    with db.session("runner") as s:
+        suggest(s, embedder, top_k=3, min_confidence=0.0)
+    with db.session() as s:
+        model = s.scalar(select(Coder.id).where(Coder.name == "model"))
+        rows = s.scalars(select(Coding).where(Coding.coder_id == model)).all()
+        events = s.scalars(select(AuditEvent).where(AuditEvent.entity == "coding", AuditEvent.action == "create")).all()
+        by_entity = {}
+        for e in events:
+            by_entity.setdefault(e.entity_id, []).append(e)
+        orm_keys = set(by_entity[human_id][0].after)
+        assert len(rows) >= 10
+        for r in rows:
+            (e,) = by_entity[r.id]
+            assert e.actor == "runner" and e.before is None
+            assert set(e.after) == orm_keys
+            assert (e.after["id"], e.after["segment_id"], e.after["code_id"], e.after["coder_id"]) == (
+                r.id, r.segment_id, r.code_id, model)
+            assert (e.after["status"], e.after["source"], e.after["score"], e.after["confidence"], e.after["reason"],
+                    e.after["version"], e.after["starred"]) == (
+                "suggested", r.source, r.score, r.confidence, r.reason, 1, False)
+            assert r.version == 1
+        n_events = len(events)
+    # the rows and their events share the transaction: a failure afterwards leaves neither
+    with pytest.raises(RuntimeError):
+        with db.session("runner") as s:
+            s.execute(Coding.__table__.delete().where(Coding.coder_id == model))
+            suggest(s, embedder, top_k=3, min_confidence=0.0)
+            raise RuntimeError("boom")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.entity == "coding", AuditEvent.action == "create")) == n_events
+        assert s.scalar(select(func.count()).select_from(Coding).where(Coding.coder_id == model)) == len(rows)
