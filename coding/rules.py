@@ -187,7 +187,12 @@ class KeywordRules:
                     words.add(kw[:-1].lower())
                     continue
                 self.lower.add(key, [pipe.make_doc(kw)])
-                self.lemma.add(key, [pipe(kw.lower())])
+                # Two lemma patterns: the lookup table's lemma of the keyword, and the keyword's own words
+                # as lemmas, because the table is not symmetric ('meeting' -> 'meet' but 'meetings' -> 'meeting').
+                as_is = pipe.make_doc(kw.lower())
+                for tok in as_is:
+                    tok.lemma_ = tok.lower_
+                self.lemma.add(key, [pipe(kw.lower()), as_is])
                 words.update(w.lower() for w in _WORD.findall(kw))
         # cheap pre-filter: only texts containing a keyword's first four letters go through spaCy
         stems = sorted({w[:4] for w in words if w})
