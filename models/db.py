@@ -161,8 +161,6 @@ def upgrade_schema(engine: Engine) -> None:
             f"{engine.url.render_as_string(hide_password=True)}: database schema version {current} is newer "
             f"than this Cocode understands (latest {head}); upgrade Cocode to open it"
         )
-    if current is None and inspect(engine).has_table("coding"):
-        raise SchemaError(f"{engine.url.render_as_string(hide_password=True)}: not a Cocode database (no schema version)")
     path = sqlite_path(str(engine.url))
     if current is not None and path is not None and path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -176,8 +174,15 @@ def upgrade_schema(engine: Engine) -> None:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7261736)")
         from alembic.runtime.migration import MigrationContext
 
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
             return
+        # Checked under the lock: outside it, another workbench may commit the new schema between
+        # our reading "no version" and our looking for tables.
+        if current is None and inspect(conn).has_table("coding"):
+            raise SchemaError(
+                f"{engine.url.render_as_string(hide_password=True)}: not a Cocode database (no schema version)"
+            )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -122,3 +122,13 @@ def test_deleting_a_document_removes_its_segments_and_codings(db):
         assert s.scalar(select(func.count()).select_from(Coding)) == 0
         deleted = s.scalars(select(AuditEvent.entity).where(AuditEvent.action == "delete")).all()
         assert sorted(deleted) == ["coding", "document"]  # the cascade is recorded, not silent
+
+
+def test_a_foreign_database_with_our_table_names_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE coding (id INTEGER PRIMARY KEY, whatever TEXT)")
+    with pytest.raises(SchemaError, match="not a Cocode database"):
+        open_database(path)
+    with sqlite3.connect(path) as conn:  # and it was left as it was
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("coding",)]
