@@ -37,21 +37,30 @@ def format_of(path: str | os.PathLike, fmt: str | None = None) -> str:
     return chosen
 
 
+def _text(render: Callable[[object, str], str]) -> Callable[[object, Path, str], None]:
+    return lambda data, path, title: path.write_text(render(data, title), encoding="utf-8")
+
+
+# One writer per format, for theme tables and for any other table: (data, path, title) -> None.
+_THEME_WRITERS: dict[str, Callable[[list[ThemeTable], Path, str], None]] = {
+    "md": _text(themes_md), "tex": _text(themes_tex),
+    "docx": lambda t, path, title: themes_docx(t, path, title),
+    "csv": lambda t, path, title: themes_csv(t, path),
+    "xlsx": lambda t, path, title: themes_xlsx(t, path),
+}
+_FRAME_WRITERS: dict[str, Callable[[pd.DataFrame, Path, str], None]] = {
+    "md": _text(frame_md), "tex": _text(frame_tex),
+    "docx": lambda df, path, title: frame_docx(df, path, title),
+    "csv": lambda df, path, title: write_csv(df, path),
+    "xlsx": lambda df, path, title: write_xlsx({title: df}, path),
+}
+
+
 def write_themes(tables: list[ThemeTable], path: str | os.PathLike, fmt: str | None = None,
                  title: str = "Theme tables") -> Path:
     """Write already-built theme tables to one file."""
     path = Path(path)
-    kind = format_of(path, fmt)
-    if kind == "md":
-        path.write_text(themes_md(tables, title), encoding="utf-8")
-    elif kind == "tex":
-        path.write_text(themes_tex(tables, title), encoding="utf-8")
-    elif kind == "docx":
-        themes_docx(tables, path, title)
-    elif kind == "csv":
-        themes_csv(tables, path)
-    else:
-        themes_xlsx(tables, path)
+    _THEME_WRITERS[format_of(path, fmt)](tables, path, title)
     return path
 
 
@@ -65,17 +74,7 @@ def export_themes(s: Session, path: str | os.PathLike, fmt: str | None = None, *
 def export_table(df: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None, title: str = "Table") -> Path:
     """Any table (frequencies, top three, ...) in one file."""
     path = Path(path)
-    kind = format_of(path, fmt)
-    if kind == "md":
-        path.write_text(frame_md(df, title), encoding="utf-8")
-    elif kind == "tex":
-        path.write_text(frame_tex(df, title), encoding="utf-8")
-    elif kind == "docx":
-        frame_docx(df, path, title)
-    elif kind == "csv":
-        write_csv(df, path)
-    else:
-        write_xlsx({title: df}, path)
+    _FRAME_WRITERS[format_of(path, fmt)](df, path, title)
     return path
 
 
