@@ -72,7 +72,6 @@ def main() -> None:
     from codebooks import load_shipped
     from coding import rules, suggest as suggest_mod
     from coding.codebook_store import import_codebook
-    from coding.codings import set_coding
     from coding.embeddings import load_model
     from coding.suggest import suggest
     from models import Document, Segment, open_database
@@ -141,30 +140,11 @@ def main() -> None:
         fresh = time.perf_counter() - t0
         print(f"warm, memos cleared   {fresh:8.2f} s   {cold / fresh:.1f}x faster than cold (as a new process)")
 
-        with db.session("bench") as s:
-            first = res[0]
-            set_coding(s, first["segment_id"], first["suggestions"][0]["code_id"], "alice")
-            calls = {"n": 0}
-            inner = model.encode
-
-            def counting(*a, **k):  # type: ignore[no-untyped-def]
-                calls["n"] += 1
-                return inner(*a, **k)
-
-            model.encode = counting
-            t0 = time.perf_counter()
-            suggest(s, model, store=False)
-            rerank = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            suggest(s, model, store=True)
-            rerank_store = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            suggest(s, model, document="doc000", store=True)
-            rerank_doc = time.perf_counter() - t0
-            del model.encode
+        t = rerank_after_confirmation(db, model, res[0], "alice", document="doc000")
+        rerank, rerank_store, rerank_doc, calls = t["rerank"], t["rerank_store"], t["rerank_doc"], t["encode_calls"]
         print(f"re-rank after 1 confirmation, {len(texts)} segments: {rerank:.2f} s (store=False, target < 1 s); "
               f"{rerank_store:.2f} s with store=True; one 500-segment document {rerank_doc:.2f} s; "
-              f"encode calls {calls['n']}")
+              f"encode calls {calls}")
         if args.rerank_n > len(texts):
             rerank_grown(db, model, texts, corpus_texts(args.rerank_n)[len(texts):])
         print(f"peak RSS {peak_mib():.0f} MiB")
@@ -175,7 +155,6 @@ def rerank_grown(db, model, texts: list[str], extra: list[str]) -> None:  # type
     """Re-rank timing on a bigger project without encoding it: new segments get perturbed cached vectors."""
     import numpy as np
 
-    from coding.codings import set_coding
     from coding.embeddings import cached_vectors, embedding_dim, model_id, text_hash
     from coding.suggest import suggest
     from models import Document, Embedding, Segment
@@ -202,26 +181,41 @@ def rerank_grown(db, model, texts: list[str], extra: list[str]) -> None:  # type
     with db.session("bench") as s:
         res = suggest(s, model, store=True)
     total = len(texts) + len(extra)
-    with db.session("bench") as s:
-        first = res[-1]
-        set_coding(s, first["segment_id"], first["suggestions"][0]["code_id"], "bob")
-        calls = {"n": 0}
-        inner = model.encode
-
-        def counting(*a, **k):  # type: ignore[no-untyped-def]
-            calls["n"] += 1
-            return inner(*a, **k)
-
-        model.encode = counting
-        t0 = time.perf_counter()
-        suggest(s, model, store=False)
-        rerank = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        suggest(s, model, store=True)
-        rerank_store = time.perf_counter() - t0
-        del model.encode
+    t = rerank_after_confirmation(db, model, res[-1], "bob")
+    rerank, rerank_store = t["rerank"], t["rerank_store"]
     print(f"re-rank after 1 confirmation, {total} segments: {rerank:.2f} s (store=False, target < 1 s); "
-          f"{rerank_store:.2f} s with store=True; encode calls {calls['n']}")
+          f"{rerank_store:.2f} s with store=True; encode calls {t['encode_calls']}")
+
+
+def rerank_after_confirmation(db, model, result: dict, coder: str, document: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """Confirm one segment's best suggestion as `coder`, then time re-ranking (nothing may be re-encoded:
+    model.encode calls are counted)."""
+    from coding.codings import set_coding
+    from coding.suggest import suggest
+
+    out: dict = {}
+    calls = {"n": 0}
+    inner = model.encode
+
+    def counting(*a, **k):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return inner(*a, **k)
+
+    with db.session("bench") as s:
+        set_coding(s, result["segment_id"], result["suggestions"][0]["code_id"], coder)
+        model.encode = counting
+        try:
+            for key, kwargs in (("rerank", {"store": False}), ("rerank_store", {"store": True}),
+                                ("rerank_doc", {"store": True, "document": document})):
+                if key == "rerank_doc" and document is None:
+                    continue
+                t0 = time.perf_counter()
+                suggest(s, model, **kwargs)
+                out[key] = time.perf_counter() - t0
+        finally:
+            del model.encode
+    out["encode_calls"] = calls["n"]
+    return out
 
 
 if __name__ == "__main__":
